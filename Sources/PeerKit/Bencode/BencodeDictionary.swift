@@ -1,0 +1,51 @@
+/// A bencoded dictionary: byte-string keys kept in canonical (raw byte) order.
+///
+/// KRPC dictionaries hold a handful of keys, so a sorted array beats a hash map
+/// both in speed and in giving the canonical encoding for free.
+public struct BencodeDictionary: Sendable, Hashable {
+    public struct Entry: Sendable, Hashable {
+        public let key: [UInt8]
+        public var value: Bencode
+    }
+
+    /// The entries, sorted by key bytes, without duplicates.
+    public private(set) var entries: [Entry] = []
+
+    public init() {}
+
+    /// Builds from entries already known to be sorted and unique (the decoder checks this).
+    init(sortedEntries: [Entry]) { entries = sortedEntries }
+
+    public var count: Int { entries.count }
+
+    public subscript(key: String) -> Bencode? {
+        get {
+            var key = key
+            return key.withUTF8 { keyBytes in
+                for entry in entries where entry.key.elementsEqual(keyBytes) { return entry.value }
+                return nil
+            }
+        }
+        set { self[bytes: Array(key.utf8)] = newValue }
+    }
+
+    public subscript(bytes key: [UInt8]) -> Bencode? {
+        get { entries.first(where: { $0.key == key })?.value }
+        set {
+            let index = entries.firstIndex(where: { !$0.key.lexicographicallyPrecedes(key) }) ?? entries.endIndex
+            let exists = index < entries.endIndex && entries[index].key == key
+            switch (newValue, exists) {
+            case (let value?, true): entries[index].value = value
+            case (let value?, false): entries.insert(Entry(key: key, value: value), at: index)
+            case (nil, true): entries.remove(at: index)
+            case (nil, false): break
+            }
+        }
+    }
+}
+
+extension BencodeDictionary: ExpressibleByDictionaryLiteral {
+    public init(dictionaryLiteral elements: (String, Bencode)...) {
+        for (key, value) in elements { self[key] = value }
+    }
+}

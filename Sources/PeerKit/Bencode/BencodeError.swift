@@ -1,0 +1,23 @@
+/// Why a byte sequence is not one canonical bencoded value.
+public struct BencodeError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Reason: Sendable, Equatable {
+        case unexpectedEnd
+        case unexpectedByte(UInt8)
+        case invalidInteger
+        case leadingZero
+        case negativeZero
+        case integerOverflow
+        case dictionaryKeyNotString
+        case unsortedKeys
+        case duplicateKey
+        case tooDeep
+        case tooLong
+        case trailingBytes
+    }
+
+    public let reason: Reason
+    /// Byte offset in the input at which decoding stopped.
+    public let offset: Int
+
+    public var description: String { "bencode: \(reason) at byte \(offset)" }
+}

@@ -1,0 +1,127 @@
+/// What one queried node said during a traversal.
+enum TraversalAnswer<Reply: Sendable>: Sendable {
+    /// It answered: the nodes it knows closer to the target, and the method's own reply.
+    case answered(closer: [Contact], reply: Reply)
+    /// It did not answer, or answered with an error that makes it useless to this lookup.
+    case failed
+}
+
+/// The result of a traversal: the closest nodes that answered, closest first.
+struct TraversalResult<Reply: Sendable>: Sendable {
+    struct Responder: Sendable {
+        let contact: Contact
+        let reply: Reply
+    }
+
+    /// Up to K responders, sorted by distance to the target.
+    var closest: [Responder]
+    /// Queries sent (each node is queried at most once).
+    var queried: Int
+    /// Queries that failed.
+    var failed: Int
+}
+
+/// One iterative Kademlia lookup, independent of any socket.
+///
+/// The shortlist starts from `seeds`; at most `concurrency` queries run at once
+/// among the K closest candidates (queries to nodes that have since dropped out
+/// of the closest K no longer count against the limit, as in Khashmir); the
+/// lookup ends when the K closest non-failed nodes have all answered. Find-node,
+/// find-value and get-peers differ only in the `query` they pass.
+struct Traversal: Sendable {
+    let target: NodeID
+    /// K: how many closest answers end the lookup.
+    let width: Int
+    /// Queries in flight at once (Khashmir's CONCURRENT_REQS, Kademlia's alpha).
+    let concurrency: Int
+
+    func run<Reply: Sendable>(
+        seeds: [Contact],
+        excluding excludedID: NodeID? = nil,
+        query: @escaping @Sendable (Contact) async -> TraversalAnswer<Reply>
+    ) async -> TraversalResult<Reply> {
+        var shortlist = Shortlist<Reply>(target: target, excluding: excludedID)
+        shortlist.add(seeds)
+        var queried = 0, failed = 0
+
+        await withTaskGroup(of: (Contact, TraversalAnswer<Reply>).self) { group in
+            while true {
+                let window = shortlist.window(width)
+                if window.allSatisfy({ shortlist.isAnswered($0.id) }) { break }
+                var relevantInFlight = window.filter { shortlist.isInFlight($0.id) }.count
+                for contact in window where relevantInFlight < concurrency && shortlist.isCandidate(contact.id) {
+                    shortlist.markInFlight(contact.id)
+                    relevantInFlight += 1
+                    queried += 1
+                    group.addTask { (contact, await query(contact)) }
+                }
+                guard let (contact, answer) = await group.next() else { break }
+                switch answer {
+                case .answered(let closer, let reply):
+                    shortlist.markAnswered(contact.id, reply: reply)
+                    shortlist.add(closer)
+                case .failed:
+                    shortlist.markFailed(contact.id)
+                    failed += 1
+                }
+            }
+            group.cancelAll()
+        }
+        let closest = shortlist.window(width).compactMap { contact in
+            shortlist.reply(for: contact.id).map { TraversalResult.Responder(contact: contact, reply: $0) }
+        }
+        return TraversalResult(closest: closest, queried: queried, failed: failed)
+    }
+}
+
+/// The candidates of one traversal, sorted by distance to the target.
+private struct Shortlist<Reply> {
+    enum State {
+        case candidate
+        case inFlight
+        case answered(Reply)
+        case failed
+    }
+
+    let target: NodeID
+    let excludedID: NodeID?
+    private var sorted: [(distance: NodeID, contact: Contact)] = []
+    private var states: [NodeID: State] = [:]
+
+    init(target: NodeID, excluding excludedID: NodeID?) {
+        self.target = target
+        self.excludedID = excludedID
+    }
+
+    mutating func add(_ contacts: [Contact]) {
+        for contact in contacts where contact.id != excludedID && states[contact.id] == nil {
+            states[contact.id] = .candidate
+            let distance = contact.id.distance(to: target)
+            let index = sorted.firstIndex { distance < $0.distance } ?? sorted.endIndex
+            sorted.insert((distance, contact), at: index)
+        }
+    }
+
+    /// The `width` closest contacts that have not failed.
+    func window(_ width: Int) -> [Contact] {
+        var result: [Contact] = []
+        for entry in sorted where result.count < width {
+            if case .failed = states[entry.contact.id] { continue }
+            result.append(entry.contact)
+        }
+        return result
+    }
+
+    func isCandidate(_ id: NodeID) -> Bool { if case .candidate = states[id] { true } else { false } }
+    func isInFlight(_ id: NodeID) -> Bool { if case .inFlight = states[id] { true } else { false } }
+    func isAnswered(_ id: NodeID) -> Bool { reply(for: id) != nil }
+
+    func reply(for id: NodeID) -> Reply? {
+        if case .answered(let reply) = states[id] { return reply }
+        return nil
+    }
+
+    mutating func markInFlight(_ id: NodeID) { states[id] = .inFlight }
+    mutating func markAnswered(_ id: NodeID, reply: Reply) { states[id] = .answered(reply) }
+    mutating func markFailed(_ id: NodeID) { states[id] = .failed }
+}

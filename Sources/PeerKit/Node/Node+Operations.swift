@@ -1,0 +1,116 @@
+/// The node's operations on the network: join, lookups, store and get.
+extension Node {
+    /// Pings `address`, adds the node that answers, then looks up our own id to fill the table.
+    public func join(_ address: NodeAddress) async throws(NodeError) -> JoinResult {
+        switch await query(.ping, to: address) {
+        case .response(let contact, _):
+            _ = await findNodes(near: id)
+            return JoinResult(contact: contact, knownNodes: table.count)
+        case .error(let error):
+            throw .unreachable("\(address) answered ping with error \(error)")
+        case .timeout:
+            throw .unreachable("no answer from \(address) after \(Int(configuration.queryTimeout)) s: is a DHT node listening there?")
+        case .cancelled:
+            throw .cancelled
+        }
+    }
+
+    /// Iterative find_node: the K closest nodes to `target` that answered.
+    public func lookup(_ target: NodeID) async -> [Contact] {
+        await findNodes(near: target).closest.map(\.contact)
+    }
+
+    func findNodes(near target: NodeID) async -> TraversalResult<Bool> {
+        await traverse(target) { node, contact in
+            let outcome = await node.query(.findNode, ["target": .bytes(target.bytes)], to: contact.address,
+                                           expecting: contact.id)
+            guard case .response(_, let arguments) = outcome, let closer = try? arguments.contacts() else { return .failed }
+            return .answered(closer: await node.allowed(closer), reply: true)
+        }
+    }
+
+    /// Iterative find_value: the K closest nodes, with their tokens and value counts.
+    func findValue(_ key: NodeID) async -> TraversalResult<FindValueReply> {
+        await traverse(key) { node, contact in
+            switch await node.query(.findValue, ["key": .bytes(key.bytes)], to: contact.address, expecting: contact.id) {
+            case .response(_, let arguments):
+                guard let closer = try? arguments.contacts() else { return .failed }
+                let count = (try? arguments.optionalInteger("num", in: 0...Int64(Int32.max))) ?? nil
+                let reply = FindValueReply(token: try? arguments.bytes("token"), valueCount: Int(count ?? 0))
+                return .answered(closer: await node.allowed(closer), reply: reply)
+            case .error(let error) where error.code == 203 || error.code == 204:
+                // A mainline node (libtorrent answers 203, others 204): alive, but it cannot store.
+                return .answered(closer: [], reply: FindValueReply(token: nil, valueCount: 0))
+            default:
+                return .failed
+            }
+        }
+    }
+
+    private func traverse<Reply: Sendable>(
+        _ target: NodeID, query: @escaping @Sendable (Node, Contact) async -> TraversalAnswer<Reply>
+    ) async -> TraversalResult<Reply> {
+        table.markLookedUp(target, now: now)
+        let seeds = table.closest(to: target, count: configuration.bucketSize).map(\.contact)
+        let traversal = Traversal(target: target, width: configuration.bucketSize,
+                                  concurrency: configuration.concurrentRequests)
+        return await traversal.run(seeds: seeds, excluding: id) { contact in await query(self, contact) }
+    }
+
+    func allowed(_ contacts: [Contact]) -> [Contact] { contacts.filter { isAllowed($0.address) } }
+
+    /// Stores a value under a key on the STORE_REDUNDANCY closest nodes, and keeps republishing it.
+    public func store(_ value: [UInt8], at key: NodeID) async throws(NodeError) -> StoreResult {
+        guard value.count <= configuration.maxValueSize else {
+            throw .valueTooBig(size: value.count, limit: configuration.maxValueSize)
+        }
+        guard table.count > 0 else { throw .noPeers }
+        let result = await publish(value, at: key)
+        guard !Task.isCancelled else { throw .cancelled }
+        guard !result.storedOn.isEmpty else {
+            throw .storeFailed("no node accepted the value (\(result.queries) queries): the closest nodes may not support store_value")
+        }
+        let record = ValueStore.Record(key: key, value: value, refreshedAt: now)
+        publishedValues.store(value, at: key, now: record.refreshedAt)
+        database.saveValue(record, in: .published, onError: storageErrorLogger)
+        return result
+    }
+
+    func publish(_ value: [UInt8], at key: NodeID) async -> StoreResult {
+        let lookup = await findValue(key)
+        let (stored, queried) = await ValueLookup.store(to: lookup.closest, redundancy: configuration.storeRedundancy) {
+            contact, token in
+            let arguments: BencodeDictionary = ["key": .bytes(key.bytes), "value": .bytes(value), "token": .bytes(token)]
+            if case .response = await self.query(.storeValue, arguments, to: contact.address, expecting: contact.id) {
+                return true
+            }
+            return false
+        }
+        return StoreResult(storedOn: stored, queries: lookup.queried + queried)
+    }
+
+    /// The values under a key: those this node holds, then those the closest nodes return.
+    public func get(_ key: NodeID) async throws(NodeError) -> GetResult {
+        var merged = ValueMerger(limit: .max)
+        merged.add(storedValues.values(at: key))
+        merged.add(publishedValues.values(at: key))
+        let localCount = merged.values.count
+        guard table.count > 0 else {
+            if localCount == 0 { throw .noPeers }
+            return GetResult(values: merged.values, sources: 1, queries: 0)
+        }
+        let lookup = await findValue(key)
+        let retrieved = await ValueLookup.retrieve(from: lookup.closest, policy: configuration.retrieveValues,
+                                                   storeRedundancy: configuration.storeRedundancy) { contact in
+            let arguments: BencodeDictionary = ["key": .bytes(key.bytes), "num": 0]
+            guard case .response(_, let reply) = await self.query(.getValue, arguments, to: contact.address,
+                                                                  expecting: contact.id)
+            else { return nil }
+            return try? reply.byteStrings("values")
+        }
+        guard !Task.isCancelled else { throw .cancelled }
+        merged.add(retrieved.values)
+        return GetResult(values: merged.values, sources: retrieved.sources + (localCount > 0 ? 1 : 0),
+                         queries: lookup.queried + retrieved.queried)
+    }
+}

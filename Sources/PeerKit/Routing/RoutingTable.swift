@@ -1,0 +1,179 @@
+import Foundation
+
+/// The Kademlia routing table: K-node buckets indexed by shared-prefix length with our id.
+///
+/// Bucket `i` holds the nodes whose id shares exactly `i` leading bits with ours;
+/// the last bucket holds everything closer. Only the last bucket (the one that
+/// holds our own id) splits, so the table keeps fine detail near us and K nodes
+/// per distance band elsewhere. This is pure state: pinging a stale node, or
+/// refreshing a bucket, is the caller's I/O, driven by what these methods return.
+struct RoutingTable: Sendable {
+    /// What an insertion did.
+    enum InsertResult: Equatable {
+        case added
+        /// Known already: moved to the most-recently-seen end.
+        case refreshed
+        /// The bucket is full and may not split. `oldest` is its least recently seen
+        /// node: the caller may ping it, and on failure call ``replace(_:with:now:)``.
+        case bucketFull(oldest: NodeEntry)
+        /// Our own id, or an id already known at another address.
+        case ignored
+    }
+
+    let ownID: NodeID
+    let bucketSize: Int
+    private(set) var buckets: [Bucket]
+
+    init(ownID: NodeID, bucketSize: Int = 8, now: Date) {
+        self.ownID = ownID
+        self.bucketSize = bucketSize
+        self.buckets = [Bucket(lastChanged: now)]
+    }
+
+    var count: Int { buckets.reduce(0) { $0 + $1.entries.count } }
+
+    var entries: [NodeEntry] { buckets.flatMap(\.entries) }
+
+    func bucketIndex(for id: NodeID) -> Int {
+        min(id.distance(to: ownID).leadingZeroBitCount, buckets.count - 1)
+    }
+
+    func entry(for id: NodeID) -> NodeEntry? {
+        let bucket = buckets[bucketIndex(for: id)]
+        return bucket.index(of: id).map { bucket.entries[$0] }
+    }
+
+    /// Records a node that has answered us: adds it, refreshes it, or reports a full bucket.
+    mutating func insert(_ contact: Contact, now: Date) -> InsertResult {
+        guard contact.id != ownID else { return .ignored }
+        while true {
+            let index = bucketIndex(for: contact.id)
+            if let position = buckets[index].index(of: contact.id) {
+                guard buckets[index].entries[position].address == contact.address else { return .ignored }
+                buckets[index].markSeen(at: position, now: now)
+                return .refreshed
+            }
+            if buckets[index].entries.count < bucketSize {
+                buckets[index].entries.append(NodeEntry(contact: contact, lastSeen: now, failures: 0))
+                buckets[index].lastChanged = now
+                return .added
+            }
+            guard index == buckets.count - 1, buckets.count < NodeID.bitCount else {
+                return .bucketFull(oldest: buckets[index].entries[0])
+            }
+            splitLastBucket(now: now)
+        }
+    }
+
+    /// Would ``insert(_:now:)`` add this node without evicting anyone?
+    func hasRoom(for id: NodeID) -> Bool {
+        guard id != ownID else { return false }
+        let index = bucketIndex(for: id)
+        return buckets[index].entries.count < bucketSize || (index == buckets.count - 1 && buckets.count < NodeID.bitCount)
+    }
+
+    /// Replaces a node that failed its liveness ping with the newcomer that was waiting for its place.
+    mutating func replace(_ oldID: NodeID, with contact: Contact, now: Date) {
+        remove(oldID)
+        _ = insert(contact, now: now)
+    }
+
+    /// Updates last-seen for a node already in the table (for example when it queries us).
+    mutating func touch(_ contact: Contact, now: Date) {
+        let index = bucketIndex(for: contact.id)
+        if let position = buckets[index].index(of: contact.id), buckets[index].entries[position].address == contact.address {
+            buckets[index].markSeen(at: position, now: now)
+        }
+    }
+
+    /// Counts a failed query; removes the node when it reaches `maxFailures`. Returns true if removed.
+    @discardableResult
+    mutating func recordFailure(_ id: NodeID, maxFailures: Int) -> Bool {
+        let index = bucketIndex(for: id)
+        guard let position = buckets[index].index(of: id) else { return false }
+        buckets[index].entries[position].failures += 1
+        guard buckets[index].entries[position].failures >= maxFailures else { return false }
+        remove(id)
+        return true
+    }
+
+    mutating func remove(_ id: NodeID) {
+        let index = bucketIndex(for: id)
+        guard let position = buckets[index].index(of: id) else { return }
+        buckets[index].entries.remove(at: position)
+        mergeTailBuckets()
+    }
+
+    /// The `count` known nodes closest to `target`, closest first, among those `include` accepts.
+    func closest(to target: NodeID, count: Int, where include: (NodeEntry) -> Bool = { _ in true }) -> [NodeEntry] {
+        var best: [(distance: NodeID, entry: NodeEntry)] = []
+        best.reserveCapacity(count + 1)
+        for bucket in buckets {
+            for entry in bucket.entries where include(entry) {
+                let distance = entry.id.distance(to: target)
+                if best.count == count, let last = best.last, !(distance < last.distance) { continue }
+                let position = best.firstIndex { distance < $0.distance } ?? best.endIndex
+                best.insert((distance, entry), at: position)
+                if best.count > count { best.removeLast() }
+            }
+        }
+        return best.map(\.entry)
+    }
+
+    /// Marks the bucket covering `target` as recently looked up.
+    mutating func markLookedUp(_ target: NodeID, now: Date) {
+        buckets[bucketIndex(for: target)].lastChanged = now
+    }
+
+    /// Indexes of buckets untouched for longer than `staleness`.
+    func staleBuckets(now: Date, staleness: TimeInterval) -> [Int] {
+        buckets.indices.filter { now.timeIntervalSince(buckets[$0].lastChanged) > staleness }
+    }
+
+    /// A random id that falls in bucket `index`: the target of a refresh lookup.
+    func randomID(inBucket index: Int, using generator: inout some RandomNumberGenerator) -> NodeID {
+        let random = NodeID.random(using: &generator)
+        if index == buckets.count - 1 { return ownID.keepingPrefix(index, restFrom: random) }
+        return ownID.flippingBit(index).keepingPrefix(index + 1, restFrom: random)
+    }
+
+    /// An estimate of how many nodes the whole network has.
+    ///
+    /// Khashmir used K·2^(buckets−1), which is coarse by a factor of two. Here the
+    /// estimate comes from how much of the id space the K nodes closest to us
+    /// cover: the i-th closest node is expected at distance i/(n+1) of the space.
+    var estimatedNetworkSize: Int {
+        let nearest = closest(to: ownID, count: bucketSize)
+        guard !nearest.isEmpty else { return 1 }
+        var numerator = 0.0, denominator = 0.0
+        for (rank, entry) in nearest.enumerated() {
+            let fraction = entry.id.distance(to: ownID).fractionOfSpace
+            numerator += Double(rank + 1) * fraction
+            denominator += fraction * fraction
+        }
+        guard denominator > 0 else { return count + 1 }
+        return max(count + 1, Int((numerator / denominator).rounded()))
+    }
+
+    private mutating func splitLastBucket(now: Date) {
+        let depth = buckets.count - 1
+        var near = Bucket(lastChanged: buckets[depth].lastChanged)
+        buckets[depth].entries.removeAll { entry in
+            guard entry.id.distance(to: ownID).leadingZeroBitCount > depth else { return false }
+            near.entries.append(entry)
+            return true
+        }
+        buckets.append(near)
+    }
+
+    /// Folds the last bucket back when it and the one before it together fit in one.
+    private mutating func mergeTailBuckets() {
+        while buckets.count > 1,
+              buckets[buckets.count - 1].entries.count + buckets[buckets.count - 2].entries.count <= bucketSize {
+            let tail = buckets.removeLast()
+            buckets[buckets.count - 1].entries = (buckets[buckets.count - 1].entries + tail.entries)
+                .sorted { $0.lastSeen < $1.lastSeen }
+            buckets[buckets.count - 1].lastChanged = max(buckets[buckets.count - 1].lastChanged, tail.lastChanged)
+        }
+    }
+}

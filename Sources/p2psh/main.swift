@@ -1,0 +1,1 @@
+import PeerKit; import ArgumentParser; print("x")
