@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 
 /// A DHT node: a Kademlia routing table, a value store and the KRPC protocol over one UDP socket.
 ///
@@ -83,7 +84,8 @@ public actor Node {
     ///   - configuration: where to listen and store, and the protocol settings.
     ///   - group: the event loops; the node runs on one of them.
     ///   - random: ids and choices; pass a seeded one for reproducible tests.
-    public static func start(_ configuration: NodeConfiguration, on group: any EventLoopGroup,
+    public static func start(_ configuration: NodeConfiguration,
+                             on group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                              random: NodeRandom = NodeRandom()) async throws(NodeError) -> Node {
         let database = try NodeDatabase(location: configuration.storage, port: configuration.port)
         let snapshot = try database.load()

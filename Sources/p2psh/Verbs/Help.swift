@@ -1,0 +1,55 @@
+import ArgumentParser
+
+struct Help: Verb {
+    static let configuration = CommandConfiguration(
+        commandName: "help",
+        abstract: "List the verbs, or show one verb's usage and examples.",
+        discussion: """
+            Examples:
+              help
+              help store
+            """)
+    static let group = VerbGroup.shell
+    static let synopsis = "[VERB]"
+
+    @Argument(help: "The verb to explain.")
+    var verb: String?
+
+    func execute(in session: ShellSession) async throws -> VerbResult {
+        guard let name = verb else {
+            for line in Self.overview() { session.console.print(line) }
+            return .done
+        }
+        guard let type = VerbRegistry.verb(named: name) else { throw ShellError(Shell.unknownVerbMessage(name)) }
+        session.console.print(type.helpMessage(columns: 80).trimmingCharacters(in: .newlines))
+        return .done
+    }
+
+    /// The verbs by group, one line each, as dhtnode's help lists them.
+    static func overview() -> [String] {
+        var lines: [String] = []
+        for group in VerbGroup.allCases {
+            lines.append("\(group.rawValue):")
+            let rows = VerbRegistry.verbs.filter { $0.group == group }.map { verb in
+                let name = ([verb.configuration.commandName ?? ""] + verb.configuration.aliases).joined(separator: ", ")
+                return ["  " + name, verb.synopsis, verb.configuration.abstract]
+            }
+            lines += Formatting.table(rows)
+        }
+        lines.append("Type 'help VERB' for a verb's usage and examples; TAB completes, Ctrl-D leaves.")
+        return lines
+    }
+}
+
+private extension String {
+    func trimmingCharacters(in set: Set<Character>) -> String {
+        var result = Substring(self)
+        while let first = result.first, set.contains(first) { result.removeFirst() }
+        while let last = result.last, set.contains(last) { result.removeLast() }
+        return String(result)
+    }
+}
+
+private extension Set<Character> {
+    static var newlines: Set<Character> { ["\n", "\r"] }
+}

@@ -1,1 +1,0 @@
-import PeerKit; import ArgumentParser; print("x")

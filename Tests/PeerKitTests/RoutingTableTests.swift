@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+@testable import PeerKit
+
+@Suite struct RoutingTableTests {
+    let start = Date(timeIntervalSince1970: 1_000_000)
+    let own = NodeID(hex: "8000000000000000000000000000000000000000")!
+
+    func contact(_ hex: String, port: UInt16 = 1) -> Contact {
+        let padded = hex + String(repeating: "0", count: 40 - hex.count)
+        return Contact(id: NodeID(hex: padded)!, address: NodeAddress(host: .ipv4(0x7F00_0001), port: port))
+    }
+
+    @Test func neverInsertsItself() {
+        var table = RoutingTable(ownID: own, now: start)
+        #expect(table.insert(Contact(id: own, address: NodeAddress("127.0.0.1:1")!), now: start) == .ignored)
+        #expect(table.count == 0)
+    }
+
+    @Test func splitsOnlyTheBucketHoldingOurOwnID() {
+        var table = RoutingTable(ownID: own, now: start)
+        // Eight nodes far from us (first bit 0) fill bucket 0 before any split.
+        for index in 0..<8 { #expect(table.insert(contact("0\(index)"), now: start) == .added) }
+        #expect(table.buckets.count == 1)
+        // A ninth node, near us, makes the only bucket (which holds our id) split.
+        do { let outcome = table.insert(contact("c0"), now: start); #expect(outcome == .added) }
+        #expect(table.buckets.count == 2)
+        #expect(table.buckets[0].entries.count == 8)
+        // Bucket 0 does not hold our id: a ninth far node finds it full and cannot split it.
+        let result = table.insert(contact("09"), now: start)
+        #expect(result == .bucketFull(oldest: table.buckets[0].entries[0]))
+        #expect(table.count == 9)
+    }
+
+    @Test func refreshedNodesMoveToTheEndAndReplacementWorks() {
+        var table = RoutingTable(ownID: own, now: start)
+        for index in 0..<8 { _ = table.insert(contact("0\(index)"), now: start.addingTimeInterval(Double(index))) }
+        _ = table.insert(contact("c0"), now: start)
+        do { let outcome = table.insert(contact("00"), now: start.addingTimeInterval(100)); #expect(outcome == .refreshed) }
+        #expect(table.buckets[0].entries.last?.id == contact("00").id)
+        guard case .bucketFull(let oldest) = table.insert(contact("0f"), now: start) else {
+            Issue.record("expected a full bucket")
+            return
+        }
+        #expect(oldest.id == contact("01").id)
+        table.replace(oldest.id, with: contact("0f"), now: start.addingTimeInterval(200))
+        #expect(table.entry(for: contact("01").id) == nil)
+        #expect(table.entry(for: contact("0f").id) != nil)
+    }
+
+    @Test func anIDKnownAtAnotherAddressIsIgnored() {
+        var table = RoutingTable(ownID: own, now: start)
+        _ = table.insert(contact("01", port: 1), now: start)
+        do { let outcome = table.insert(contact("01", port: 2), now: start); #expect(outcome == .ignored) }
+        #expect(table.entry(for: contact("01").id)?.address.port == 1)
+    }
+
+    @Test func failuresRemoveANodeAtTheLimit() {
+        var table = RoutingTable(ownID: own, now: start)
+        let node = contact("01")
+        _ = table.insert(node, now: start)
+        do { let outcome = table.recordFailure(node.id, maxFailures: 3); #expect(!outcome) }
+        do { let outcome = table.recordFailure(node.id, maxFailures: 3); #expect(!outcome) }
+        #expect(table.entry(for: node.id)?.failures == 2)
+        // An answer resets the count.
+        _ = table.insert(node, now: start)
+        #expect(table.entry(for: node.id)?.failures == 0)
+        for _ in 0..<2 { table.recordFailure(node.id, maxFailures: 3) }
+        do { let outcome = table.recordFailure(node.id, maxFailures: 3); #expect(outcome) }
+        #expect(table.count == 0)
+    }
+
+    @Test func closestIsSortedByXORDistance() {
+        var table = RoutingTable(ownID: own, now: start)
+        var generator = NodeRandom(seed: 1)
+        var all: [Contact] = []
+        for index in 0..<300 {
+            let node = Contact(id: .random(using: &generator), address: NodeAddress(host: .ipv4(1), port: UInt16(index + 1)))
+            if table.insert(node, now: start) == .added { all.append(node) }
+        }
+        let target = NodeID.random(using: &generator)
+        let expected = all.sorted { $0.id.distance(to: target) < $1.id.distance(to: target) }.prefix(8).map(\.id)
+        #expect(table.closest(to: target, count: 8).map(\.id) == Array(expected))
+    }
+
+    @Test func staleBucketsAndRandomIDsInsideThem() {
+        var table = RoutingTable(ownID: own, now: start)
+        for index in 0..<8 { _ = table.insert(contact("0\(index)"), now: start) }
+        _ = table.insert(contact("c0"), now: start)
+        _ = table.insert(contact("a0"), now: start)
+        let later = start.addingTimeInterval(3601)
+        #expect(table.staleBuckets(now: later, staleness: 3600) == Array(table.buckets.indices))
+        table.markLookedUp(contact("01").id, now: later)
+        #expect(!table.staleBuckets(now: later, staleness: 3600).contains(0))
+        var generator = NodeRandom(seed: 3)
+        for index in table.buckets.indices {
+            for _ in 0..<20 {
+                #expect(table.bucketIndex(for: table.randomID(inBucket: index, using: &generator)) == index)
+            }
+        }
+    }
+
+    @Test func networkSizeEstimateIsInTheRightRange() {
+        var generator = NodeRandom(seed: 9)
+        let ids = (0..<2000).map { _ in NodeID.random(using: &generator) }
+        var table = RoutingTable(ownID: ids[0], now: start)
+        for (index, id) in ids.dropFirst().enumerated() {
+            _ = table.insert(Contact(id: id, address: NodeAddress(host: .ipv4(1), port: UInt16(index + 1))), now: start)
+        }
+        #expect((500...8000).contains(table.estimatedNetworkSize), "\(table.estimatedNetworkSize)")
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import PeerKit
+
+/// A network of routing tables in memory: the traversal runs against it with no sockets.
+struct SimulatedNetwork: Sendable {
+    let contacts: [Contact]
+    let tables: [NodeID: RoutingTable]
+    let dead: Set<NodeID>
+
+    init(size: Int, deadFraction: Double = 0, seed: UInt64) {
+        var generator = NodeRandom(seed: seed)
+        let now = Date(timeIntervalSince1970: 0)
+        contacts = (0..<size).map { index in
+            Contact(id: .random(using: &generator), address: NodeAddress(host: .ipv4(0x7F00_0001), port: UInt16(index + 1)))
+        }
+        var tables: [NodeID: RoutingTable] = [:]
+        for contact in contacts {
+            var table = RoutingTable(ownID: contact.id, now: now)
+            for other in contacts.shuffled(using: &generator) { _ = table.insert(other, now: now) }
+            tables[contact.id] = table
+        }
+        self.tables = tables
+        dead = Set(contacts.shuffled(using: &generator).prefix(Int(Double(size) * deadFraction)).map(\.id))
+    }
+
+    func answer(_ contact: Contact, target: NodeID) -> TraversalAnswer<Bool> {
+        guard !dead.contains(contact.id), let table = tables[contact.id] else { return .failed }
+        return .answered(closer: table.closest(to: target, count: 8).map(\.contact), reply: true)
+    }
+
+    func trueClosest(to target: NodeID, count: Int = 8) -> [NodeID] {
+        contacts.filter { !dead.contains($0.id) }.map(\.id).sorted { $0.distance(to: target) < $1.distance(to: target) }
+            .prefix(count).map { $0 }
+    }
+}
+
+@Suite struct TraversalTests {
+    @Test func findsTheTrueKClosestFromAFewSeeds() async {
+        let network = SimulatedNetwork(size: 300, seed: 11)
+        var generator = NodeRandom(seed: 12)
+        for _ in 0..<10 {
+            let target = NodeID.random(using: &generator)
+            let seeds = Array(network.contacts.shuffled(using: &generator).prefix(3))
+            let result = await Traversal(target: target, width: 8, concurrency: 3).run(seeds: seeds) { contact in
+                network.answer(contact, target: target)
+            }
+            #expect(result.closest.map(\.contact.id) == network.trueClosest(to: target))
+            #expect(result.queried < 60, "queried \(result.queried)")
+            #expect(result.failed == 0)
+        }
+    }
+
+    @Test func routesAroundDeadNodes() async {
+        let network = SimulatedNetwork(size: 300, deadFraction: 0.3, seed: 21)
+        var generator = NodeRandom(seed: 22)
+        for _ in 0..<10 {
+            let target = NodeID.random(using: &generator)
+            let seeds = Array(network.contacts.filter { !network.dead.contains($0.id) }.prefix(4))
+            let result = await Traversal(target: target, width: 8, concurrency: 8).run(seeds: seeds) { contact in
+                network.answer(contact, target: target)
+            }
+            // Dead nodes still fill others' tables, so a lookup may miss one of the true K closest;
+            // it must never return a dead node, and must find the very closest and most of the rest.
+            let found = result.closest.map(\.contact.id), truth = network.trueClosest(to: target)
+            #expect(!found.contains { network.dead.contains($0) })
+            #expect(found.first == truth.first)
+            #expect(Set(found).intersection(truth).count >= 6, "\(Set(found).intersection(truth).count) of 8")
+            #expect(result.failed > 0)
+        }
+    }
+
+    @Test func keepsAtMostConcurrencyQueriesInFlight() async {
+        let network = SimulatedNetwork(size: 200, seed: 31)
+        let counters = Mutex((now: 0, peak: 0))
+        let target = network.contacts[0].id
+        let result = await Traversal(target: target, width: 8, concurrency: 3)
+            .run(seeds: Array(network.contacts.suffix(10))) { contact in
+                counters.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
+                try? await Task.sleep(for: .milliseconds(2))
+                counters.withLock { $0.now -= 1 }
+                return network.answer(contact, target: target)
+            }
+        let peak = counters.withLock { $0.peak }
+        #expect(peak <= 3)
+        #expect(result.closest.first?.contact.id == target)
+    }
+
+    @Test func excludesTheLookingNodeAndEndsWithNoSeeds() async {
+        let network = SimulatedNetwork(size: 50, seed: 41)
+        let me = network.contacts[0]
+        let result = await Traversal(target: me.id, width: 8, concurrency: 3)
+            .run(seeds: Array(network.contacts.prefix(5)), excluding: me.id) { contact in network.answer(contact, target: me.id) }
+        #expect(!result.closest.contains { $0.contact.id == me.id })
+        let empty = await Traversal(target: me.id, width: 8, concurrency: 3)
+            .run(seeds: []) { contact in network.answer(contact, target: me.id) }
+        #expect(empty.closest.isEmpty && empty.queried == 0)
+    }
+
+    @Test func storeMovesOnToSpareNodesWhenOneFails() async {
+        let responders = (0..<8).map { index in
+            TraversalResult<FindValueReply>.Responder(
+                contact: Contact(id: NodeID(hex: String(format: "%040x", index + 1))!, address: NodeAddress("127.0.0.1:\(index + 1)")!),
+                reply: FindValueReply(token: index == 7 ? nil : [UInt8(index)], valueCount: 0))
+        }
+        let result = await ValueLookup.store(to: responders, redundancy: 6) { contact, _ in contact.address.port != 2 }
+        #expect(result.stored.count == 6)
+        #expect(!result.stored.contains { $0.address.port == 2 })
+        #expect(result.queried == 7, "6 plus one spare; the node without a token is never asked")
+    }
+
+    @Test func retrieveAsksOnlyTheClosestHoldersAndDeduplicates() async {
+        let responders = (0..<8).map { index in
+            TraversalResult<FindValueReply>.Responder(
+                contact: Contact(id: NodeID(hex: String(format: "%040x", index + 1))!, address: NodeAddress("127.0.0.1:\(index + 1)")!),
+                reply: FindValueReply(token: [1], valueCount: index % 2 == 0 ? 1 : 0))
+        }
+        let asked = Mutex<[UInt16]>([])
+        let result = await ValueLookup.retrieve(from: responders, policy: .fromClosest(100), storeRedundancy: 6) { contact in
+            asked.withLock { $0.append(contact.address.port) }
+            return [Array("same".utf8), Array("from \(contact.address.port)".utf8)]
+        }
+        let askedPorts = asked.withLock { Set($0) }
+        #expect(askedPorts == [1, 3, 5], "holders among the 6 closest only")
+        #expect(result.values.count == 4)
+        #expect(result.values.filter { $0 == Array("same".utf8) }.count == 1)
+        let limited = await ValueLookup.retrieve(from: responders, policy: .atMost(1), storeRedundancy: 6) { _ in
+            [Array("a".utf8), Array("b".utf8)]
+        }
+        #expect(limited.values.count == 1)
+    }
+}
