@@ -48,17 +48,19 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(
             name: "PeerKitTests",
             dependencies: [
                 "PeerKit",
+                "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(
             name: "p2pshTests",
-            dependencies: ["p2psh"]
+            dependencies: ["p2psh", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

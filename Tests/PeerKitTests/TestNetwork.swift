@@ -30,10 +30,4 @@ enum TestNetwork {
     static func close(_ nodes: [Node]) async {
         for node in nodes { await node.close() }
     }
-
-    static func temporaryDirectory() -> String {
-        let path = NSTemporaryDirectory() + "peerkit-test-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
 }

@@ -117,6 +117,7 @@ public actor Node {
             pending.continuation?.resume(returning: .cancelled)
         }
         await saveState()
+        database.close()
         try? await channel?.close()
         channel = nil
     }

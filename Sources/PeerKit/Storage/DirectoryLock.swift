@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -10,7 +11,8 @@ import Darwin
 /// The kernel drops the lock when the process exits, so a crash never leaves a
 /// stale lock behind; the file records the holder's pid for the error message.
 final class DirectoryLock: Sendable {
-    private let descriptor: Int32
+    /// The open lock file, or -1 once released.
+    private let descriptor: Atomic<Int32>
 
     /// Takes the lock at `path`, or throws ``NodeError/dataDirectoryInUse(_:)`` naming the holder.
     init(path: String, directory: String) throws(NodeError) {
@@ -27,8 +29,14 @@ final class DirectoryLock: Sendable {
         let pid = "\(getpid())\n"
         _ = ftruncate(descriptor, 0)
         _ = pid.withCString { write(descriptor, $0, strlen($0)) }
-        self.descriptor = descriptor
+        self.descriptor = Atomic(descriptor)
     }
 
-    deinit { close(descriptor) }
+    /// Gives the lock up; later calls do nothing.
+    func release() {
+        let descriptor = descriptor.exchange(-1, ordering: .acquiringAndReleasing)
+        if descriptor >= 0 { close(descriptor) }
+    }
+
+    deinit { release() }
 }

@@ -150,4 +150,10 @@ final class NodeDatabase: Sendable {
     func flush() async {
         _ = try? await queue.write { _ in }
     }
+
+    /// Closes the database file and releases the lock, so another node may open it.
+    func close() {
+        try? queue.close()
+        lock?.release()
+    }
 }
