@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,12 @@ static inline int p2psh_install_signal_handlers(void) {
     sigaction(SIGINT, &action, NULL);
     action.sa_handler = p2psh_on_sigwinch;
     sigaction(SIGWINCH, &action, NULL);
+    // A parent may start us with these blocked; threads made later inherit this mask.
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    sigaddset(&unblock, SIGINT);
+    sigaddset(&unblock, SIGWINCH);
+    pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
     return p2psh_interrupt_pipe[0];
 }
 

@@ -5,6 +5,8 @@ import Synchronization
 public final class ChildProcess: Sendable {
     public struct Timeout: Error, CustomStringConvertible {
         public let description: String
+
+        public init(description: String) { self.description = description }
     }
 
     private let process: Process

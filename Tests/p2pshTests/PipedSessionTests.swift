@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Separate `p2psh` processes, driven through pipes.
+@Suite(.timeLimit(.minutes(2))) struct PipedSessionTests {
+    @Test func oneProcessStoresAndAnotherGets() async throws {
+        let seed = try await ShellProcess.start()
+        defer { seed.child.terminate() }
+        let writer = try await p2psh(["--ephemeral", "--port", "0"],
+                                     input: "join \(seed.address)\nstore greeting hello world\n")
+        #expect(writer.status == 0, "\(writer.stderr)")
+        let writerLines = writer.stdout.split(separator: "\n")
+        #expect(writerLines.count == 2)
+        #expect(writerLines.first?.hasPrefix("joined \(seed.address)") == true)
+        #expect(writerLines.last?.hasPrefix("stored on 1 nodes") == true)
+
+        let reader = try await p2psh(["--ephemeral", "--port", "0", "--bootstrap", seed.address], input: "get greeting\n")
+        #expect(reader.status == 0, "\(reader.stderr)")
+        // Nothing decorative in a pipe: no banner, no prompt, no "Using h(…)": the bootstrap line, then the value.
+        #expect(reader.stdout.split(separator: "\n").dropFirst() == ["hello world"])
+        #expect(reader.stderr.isEmpty)
+        #expect(try await seed.exit() == 0)
+    }
+
+    @Test func errorsGoToStderrAndTheExitStatusCountsThem() async throws {
+        let result = try await p2psh(["--ephemeral", "--port", "0"], input: "stor x\nstore\nhelp\nget\n")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("error: unknown command 'stor': did you mean 'store'?"))
+        #expect(result.stderr.contains("usage: store <key>"))
+        #expect(result.stderr.contains("usage: get <key>"))
+        // The command after the failures still ran.
+        #expect(result.stdout.contains("store  KEY VALUE"))
+        #expect(!result.stdout.contains("p2psh>"))
+    }
+
+    @Test func aScriptWithNoFailuresExitsZeroAndKeepsOrder() async throws {
+        let result = try await p2psh(["--ephemeral", "--port", "0"], input: "# a comment\n\nhelp get\npeers\nstats\n")
+        #expect(result.status == 0, "\(result.stderr)")
+        let usage = try #require(result.stdout.range(of: "USAGE: get <key>"))
+        let uptime = try #require(result.stdout.range(of: "uptime:"))
+        #expect(usage.lowerBound < uptime.lowerBound)
+    }
+
+    @Test func getOfAMissingKeyFails() async throws {
+        let seed = try await ShellProcess.start()
+        defer { seed.child.terminate() }
+        let result = try await p2psh(["--ephemeral", "--port", "0", "--bootstrap", seed.address], input: "get nothing-here\n")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("error: no value under 'nothing-here'"))
+        _ = try await seed.exit()
+    }
+
+    @Test func aPortInUseIsAClearError() async throws {
+        let first = try await ShellProcess.start()
+        defer { first.child.terminate() }
+        let second = try await p2psh(["--ephemeral", "--port", "\(first.port)"], input: "")
+        #expect(second.status != 0)
+        #expect(second.stderr.contains("error: port \(first.port) is in use: try --port 0 for any free port"))
+        _ = try await first.exit()
+    }
+
+    @Test func aDataDirectoryInUseIsAClearErrorAndIDsPersist() async throws {
+        let directory = TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = try await ShellProcess.start(["--data-dir", directory])
+        let second = try await p2psh(["--data-dir", directory, "--port", "0"], input: "stats\n")
+        #expect(second.status != 0)
+        #expect(second.stderr.contains("is in use by process \(first.child.processIdentifier)"))
+        let id = try await first.child.waitForLine(containing: "node id:")
+        #expect(try await first.exit() == 0)
+
+        let again = try await p2psh(["--data-dir", directory, "--port", "0"], input: "stats\n")
+        #expect(again.status == 0)
+        #expect(again.stdout.contains(id))
+        #expect(FileManager.default.fileExists(atPath: directory + "/node-0.sqlite"))
+    }
+
+    @Test func ctrlCCancelsTheRunningCommandAndEndsTheScript() async throws {
+        // Nobody listens on this port: the join would wait out its 9 s timeout.
+        let child = try ChildProcess(TestPaths.p2psh, ["--ephemeral", "--host", "127.0.0.1", "--port", "0"])
+        defer { child.terminate() }
+        child.send("join 127.0.0.1:9\nstats\n")
+        try await Task.sleep(for: .milliseconds(500))
+        let started = Date()
+        child.signal(SIGINT)
+        let status = try await child.waitForExit(timeout: 5)
+        #expect(status == 130)
+        #expect(Date().timeIntervalSince(started) < 3)
+        #expect(child.stderr.contains("join: interrupted"))
+        #expect(!child.stdout.contains("uptime:"), "the rest of the script did not run")
+    }
+}

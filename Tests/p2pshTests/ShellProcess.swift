@@ -1,0 +1,31 @@
+import Foundation
+import TestSupport
+
+/// A long-lived `p2psh` process driven through its stdin, as a script would.
+struct ShellProcess {
+    let child: ChildProcess
+    let port: UInt16
+
+    /// Starts `p2psh` on 127.0.0.1 with any free port, and learns the port from `stats`.
+    static func start(_ extraArguments: [String] = ["--ephemeral"]) async throws -> ShellProcess {
+        let child = try ChildProcess(TestPaths.p2psh, ["--host", "127.0.0.1", "--port", "0"] + extraArguments)
+        child.send("stats\n")
+        let line = try await child.waitForLine(containing: "listening on:")
+        guard let port = line.split(separator: ":").last.flatMap({ UInt16($0) }) else {
+            throw ChildProcess.Timeout(description: "no port in '\(line)'")
+        }
+        return ShellProcess(child: child, port: port)
+    }
+
+    var address: String { "127.0.0.1:\(port)" }
+
+    func exit() async throws -> Int32 {
+        child.send("exit\n")
+        return try await child.waitForExit()
+    }
+}
+
+/// Runs `p2psh` once with a script on stdin.
+func p2psh(_ arguments: [String], input: String, timeout: Double = 60) async throws -> (status: Int32, stdout: String, stderr: String) {
+    try await ChildProcess.run(TestPaths.p2psh, ["--host", "127.0.0.1"] + arguments, input: input, timeout: timeout)
+}
