@@ -13,45 +13,45 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <wchar.h>
 
-/// The self-pipe written by the SIGINT handler: [0] read end, [1] write end.
-static int p2psh_interrupt_pipe[2] = {-1, -1};
-static volatile sig_atomic_t p2psh_window_changed = 0;
+// Statics in this header are per translation unit: only the signal handlers and
+// their installer share one, and they always come from the same Swift file.
+// Everything else gets the interrupt pipe's read end as an argument.
 
-static void p2psh_on_sigint(int signo) {
-    (void)signo;
+/// Bytes the signal handlers write to the interrupt pipe.
+enum { P2PSH_INTERRUPT = 1, P2PSH_WINDOW_CHANGE = 2 };
+
+/// The self-pipe written by the signal handlers: [0] read end, [1] write end.
+static int p2psh_signal_pipe[2] = {-1, -1};
+
+static void p2psh_on_signal(int signo) {
     int saved = errno;
-    char byte = 1;
-    ssize_t ignored = write(p2psh_interrupt_pipe[1], &byte, 1);
+    char byte = signo == SIGINT ? P2PSH_INTERRUPT : P2PSH_WINDOW_CHANGE;
+    ssize_t ignored = write(p2psh_signal_pipe[1], &byte, 1);
     (void)ignored;
     errno = saved;
 }
 
-static void p2psh_on_sigwinch(int signo) {
-    (void)signo;
-    p2psh_window_changed = 1;
-}
-
-/// Installs the SIGINT and SIGWINCH handlers; returns the read end of the interrupt pipe, or -1.
+/// Installs the SIGINT and SIGWINCH handlers; returns the read end of their pipe, or -1.
 static inline int p2psh_install_signal_handlers(void) {
-    if (p2psh_interrupt_pipe[0] < 0) {
-        if (pipe(p2psh_interrupt_pipe) != 0) return -1;
+    if (p2psh_signal_pipe[0] < 0) {
+        if (pipe(p2psh_signal_pipe) != 0) return -1;
         for (int i = 0; i < 2; i++) {
-            fcntl(p2psh_interrupt_pipe[i], F_SETFL, fcntl(p2psh_interrupt_pipe[i], F_GETFL) | O_NONBLOCK);
-            fcntl(p2psh_interrupt_pipe[i], F_SETFD, FD_CLOEXEC);
+            fcntl(p2psh_signal_pipe[i], F_SETFL, fcntl(p2psh_signal_pipe[i], F_GETFL) | O_NONBLOCK);
+            fcntl(p2psh_signal_pipe[i], F_SETFD, FD_CLOEXEC);
         }
     }
     struct sigaction action;
     memset(&action, 0, sizeof action);
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESTART;
-    action.sa_handler = p2psh_on_sigint;
+    action.sa_handler = p2psh_on_signal;
     sigaction(SIGINT, &action, NULL);
-    action.sa_handler = p2psh_on_sigwinch;
     sigaction(SIGWINCH, &action, NULL);
     // A parent may start us with these blocked; threads made later inherit this mask.
     sigset_t unblock;
@@ -59,40 +59,51 @@ static inline int p2psh_install_signal_handlers(void) {
     sigaddset(&unblock, SIGINT);
     sigaddset(&unblock, SIGWINCH);
     pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
-    return p2psh_interrupt_pipe[0];
+    return p2psh_signal_pipe[0];
 }
 
-/// Empties the interrupt pipe; returns how many interrupts were pending.
-static inline int p2psh_drain_interrupts(void) {
+/// Empties the signal pipe; returns how many interrupts (SIGINT) were in it, and sets
+/// `*window_changed` when a SIGWINCH was.
+static inline int p2psh_drain_signals(int fd, int *window_changed) {
     char buffer[64];
-    int total = 0;
+    int interrupts = 0;
     ssize_t count;
-    while ((count = read(p2psh_interrupt_pipe[0], buffer, sizeof buffer)) > 0) total += (int)count;
-    return total;
+    while ((count = read(fd, buffer, sizeof buffer)) > 0) {
+        for (ssize_t i = 0; i < count; i++) {
+            if (buffer[i] == P2PSH_INTERRUPT) interrupts++;
+            else if (window_changed) *window_changed = 1;
+        }
+    }
+    return interrupts;
 }
 
-/// libedit's character reader: one wide character from the input, or ^C (0x03) when SIGINT arrived.
+/// libedit's character reader: one wide character from the terminal, or ^C (0x03) when
+/// SIGINT arrived. The signal pipe's read end is the EditLine's client data.
 static int p2psh_read_char(EditLine *el, wchar_t *out) {
     const int fd = 0;
+    void *client_data = NULL;
+    el_get(el, EL_CLIENTDATA, &client_data);
+    const int signal_fd = (int)(intptr_t)client_data;
     mbstate_t state;
     memset(&state, 0, sizeof state);
     char bytes[MB_LEN_MAX];
     size_t length = 0;
     for (;;) {
-        if (p2psh_window_changed) {
-            p2psh_window_changed = 0;
-            el_resize(el);
-        }
-        struct pollfd fds[2] = {{fd, POLLIN, 0}, {p2psh_interrupt_pipe[0], POLLIN, 0}};
+        struct pollfd fds[2] = {{fd, POLLIN, 0}, {signal_fd, POLLIN, 0}};
         int ready = poll(fds, 2, -1);
         if (ready < 0) {
             if (errno == EINTR) continue;
             return -1;
         }
         if (fds[1].revents & POLLIN) {
-            p2psh_drain_interrupts();
-            *out = 3;
-            return 1;
+            int window_changed = 0;
+            int interrupts = p2psh_drain_signals(signal_fd, &window_changed);
+            if (window_changed) el_resize(el);
+            if (interrupts > 0) {
+                *out = 3;
+                return 1;
+            }
+            continue;
         }
         if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
         char byte;
@@ -114,7 +125,11 @@ static int p2psh_read_char(EditLine *el, wchar_t *out) {
     }
 }
 
-static inline void p2psh_el_set_reader(EditLine *el) { el_set(el, EL_GETCFN, p2psh_read_char); }
+/// Makes libedit read through ``p2psh_read_char``, waking on `signal_fd` too.
+static inline void p2psh_el_set_reader(EditLine *el, int signal_fd) {
+    el_set(el, EL_CLIENTDATA, (void *)(intptr_t)signal_fd);
+    el_set(el, EL_GETCFN, p2psh_read_char);
+}
 static inline void p2psh_el_set_prompt(EditLine *el, char *(*prompt)(EditLine *)) { el_set(el, EL_PROMPT, prompt); }
 static inline void p2psh_el_set_editor(EditLine *el, const char *mode) { el_set(el, EL_EDITOR, mode); }
 static inline void p2psh_el_set_history(EditLine *el, History *h) { el_set(el, EL_HIST, history, h); }

@@ -1,1 +1,28 @@
-import PeerKit; print("x")
+import Foundation
+
+// p2psh-bench: PeerKit on in-process loopback networks, and one node under find_node load.
+// Run by `make bench`; `--help` lists the options. Every wait has a deadline and a
+// watchdog bounds the whole run, so the bench always terminates.
+
+let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
+Watchdog.arm(seconds: options.timeout)
+
+Output.line("p2psh-bench: \(options.operations) stores and gets per network, nodes on 127.0.0.1 (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
+Output.line("")
+Output.line(Table.header)
+var results: [NetworkResult] = []
+for size in options.sizes {
+    let result = await NetworkBenchmark.run(size: size, options: options)
+    results.append(result)
+    Output.line(Table.row(result))
+}
+Output.line("")
+Output.line("peak RSS is process-wide (VmHWM): each row includes the peak of the rows before it.")
+for result in results { Output.line(Table.notes(result)) }
+
+if !options.skipLoad {
+    Output.progress("find_node load: \(options.loadHelpers + 1) nodes, window \(options.loadWindow), \(options.loadSeconds) s")
+    Output.line("")
+    Output.line(Table.findNodeLine(await FindNodeLoad.run(options: options)))
+}
+exit(0)

@@ -82,7 +82,8 @@ struct P2PSH: ParsableCommand {
         _ = InterruptibleRun.run { await node.close() }
         switch ending {
         case .finished(let commandFailures):
-            if failures + commandFailures > 0 { throw ExitCode.failure }
+            // At a terminal, leaving is a success; in a script, any failed command fails the run.
+            if !console.isInteractive, failures + commandFailures > 0 { throw ExitCode.failure }
         case .interrupted:
             throw ExitCode(130)
         }

@@ -45,7 +45,7 @@ extension Node {
         }
     }
 
-    /// After a restart: ping every reloaded node (failures count against it), then look up our own id.
+    /// After a restart: ping every reloaded node (failures count against it), then fill the table.
     func refreshReloadedTable() async {
         let reloaded = table.entries
         await withTaskGroup(of: Void.self) { group in
@@ -53,7 +53,7 @@ extension Node {
                 group.addTask { _ = await self.query(.ping, to: entry.address, expecting: entry.id) }
             }
         }
-        if table.count > 0 { _ = await findNodes(near: id) }
+        if table.count > 0 { await fillTable() }
     }
 
     func saveState() async {

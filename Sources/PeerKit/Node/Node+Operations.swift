@@ -1,10 +1,10 @@
 /// The node's operations on the network: join, lookups, store and get.
 extension Node {
-    /// Pings `address`, adds the node that answers, then looks up our own id to fill the table.
+    /// Pings `address`, adds the node that answers, then fills the routing table from it.
     public func join(_ address: NodeAddress) async throws(NodeError) -> JoinResult {
         switch await query(.ping, to: address) {
         case .response(let contact, _):
-            _ = await findNodes(near: id)
+            await fillTable()
             return JoinResult(contact: contact, knownNodes: table.count)
         case .error(let error):
             throw .unreachable("\(address) answered ping with error \(error)")
@@ -12,6 +12,17 @@ extension Node {
             throw .unreachable("no answer from \(address) after \(Int(configuration.queryTimeout)) s: is a DHT node listening there?")
         case .cancelled:
             throw .cancelled
+        }
+    }
+
+    /// Looks up our own id, which fills the buckets near us, then a random id in every farther
+    /// bucket (Kademlia §2.3). Without the second step the far half of the id space stays
+    /// nearly empty until the first hourly refresh, and lookups from it stall short of the key.
+    func fillTable() async {
+        _ = await findNodes(near: id)
+        let targets = (0..<max(0, table.buckets.count - 1)).map { table.randomID(inBucket: $0, using: &random) }
+        await withTaskGroup(of: Void.self) { group in
+            for target in targets { group.addTask { _ = await self.findNodes(near: target) } }
         }
     }
 

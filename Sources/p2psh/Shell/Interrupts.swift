@@ -14,8 +14,8 @@ enum Interrupts {
         descriptor = p2psh_install_signal_handlers()
     }
 
-    /// Discards interrupts that arrived while nothing was listening.
-    static func drain() -> Bool { p2psh_drain_interrupts() > 0 }
+    /// Empties the signal pipe; true if Ctrl-C was among what it held.
+    static func drain() -> Bool { p2psh_drain_signals(descriptor, nil) > 0 }
 }
 
 /// Runs async work from the shell's main thread, and cancels it when Ctrl-C arrives.

@@ -27,7 +27,7 @@ final class LineEditor: LineSource {
         p2psh_el_set_editor(editLine, "emacs")
         p2psh_el_set_history(editLine, history)
         p2psh_el_set_prompt(editLine) { _ in LineEditor.prompt }
-        p2psh_el_set_reader(editLine)
+        p2psh_el_set_reader(editLine, Interrupts.descriptor)
         p2psh_el_add_function(editLine, "p2psh-complete", "Complete the word at the cursor") { editLine, _ in
             MainActor.assumeIsolated { LineEditor.complete(editLine) }
         }

@@ -1,0 +1,79 @@
+import Foundation
+
+/// The bench's command line: plain `CommandLine` parsing, no ArgumentParser in this target.
+struct Options: Sendable {
+    /// Network sizes to measure, one table row each.
+    var sizes = [100, 500]
+    /// Stores (and as many gets) per network size.
+    var operations = 100
+    /// Joins or lookups in flight at once while bootstrapping.
+    var bootstrapConcurrency = 32
+    /// Seconds the find_node load generator measures for (after a short warm-up).
+    var loadSeconds = 3.0
+    /// find_node queries the load generator keeps outstanding.
+    var loadWindow = 512
+    /// Nodes joined to the node under find_node load, so its table is small but real.
+    var loadHelpers = 20
+    /// Skip the find_node load test.
+    var skipLoad = false
+    /// Whole-process budget in seconds: the watchdog exits after it, so the bench always ends.
+    var timeout = 1200.0
+
+    static let usage = """
+        usage: p2psh-bench [--sizes 100,500] [--ops 100] [--concurrency 32]
+                           [--load-seconds 3] [--window 512] [--helpers 20] [--no-load] [--timeout 1200]
+        """
+
+    static func parse(_ arguments: [String]) -> Options {
+        var options = Options()
+        var remaining = arguments[...]
+        func fail(_ message: String) -> Never {
+            FileHandle.standardError.write(Data("p2psh-bench: \(message)\n\(usage)\n".utf8))
+            exit(64)
+        }
+        func value(for flag: String) -> String {
+            guard let value = remaining.popFirst() else { fail("\(flag) needs a value") }
+            return value
+        }
+        func positiveInt(_ flag: String) -> Int {
+            let text = value(for: flag)
+            guard let number = Int(text), number > 0 else { fail("\(flag): '\(text)' is not a positive integer") }
+            return number
+        }
+        func positiveDouble(_ flag: String) -> Double {
+            let text = value(for: flag)
+            guard let number = Double(text), number > 0 else { fail("\(flag): '\(text)' is not a positive number") }
+            return number
+        }
+        while let argument = remaining.popFirst() {
+            // Accept both "--flag value" and "--flag=value".
+            if let equals = argument.firstIndex(of: "="), argument.hasPrefix("--") {
+                remaining.insert(String(argument[argument.index(after: equals)...]), at: remaining.startIndex)
+                remaining.insert(String(argument[..<equals]), at: remaining.startIndex)
+                continue
+            }
+            switch argument {
+            case "--sizes":
+                let text = value(for: argument)
+                let sizes = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 2 }) else {
+                    fail("--sizes: '\(text)' is not a comma-separated list of sizes >= 2")
+                }
+                options.sizes = sizes.compactMap { $0 }
+            case "--ops": options.operations = positiveInt(argument)
+            case "--concurrency": options.bootstrapConcurrency = positiveInt(argument)
+            case "--load-seconds": options.loadSeconds = positiveDouble(argument)
+            case "--window": options.loadWindow = min(positiveInt(argument), 16384)
+            case "--helpers": options.loadHelpers = positiveInt(argument)
+            case "--no-load": options.skipLoad = true
+            case "--timeout": options.timeout = positiveDouble(argument)
+            case "-h", "--help":
+                print(usage)
+                exit(0)
+            default:
+                fail("unknown argument '\(argument)'")
+            }
+        }
+        return options
+    }
+}

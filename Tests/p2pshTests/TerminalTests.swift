@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The shell on a real pseudo-terminal, with libedit active.
+@Suite(.timeLimit(.minutes(1))) struct TerminalTests {
+    /// Runs p2psh under `pty_drive.py` with the given steps; returns its transcript.
+    func drive(_ arguments: [String], _ steps: [[String: Any]]) async throws -> String {
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: steps), as: UTF8.self)
+        let result = try await ChildProcess.run("/usr/bin/python3",
+                                                [TestPaths.fixture("pty_drive.py"), TestPaths.p2psh] + arguments,
+                                                input: json, timeout: 40)
+        #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+        return result.stdout
+    }
+
+    @Test func promptCompletionCtrlCAndCtrlD() async throws {
+        let directory = TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let arguments = ["--data-dir", directory, "--host", "127.0.0.1", "--port", "0"]
+        let transcript = try await drive(arguments, [
+            ["expect": "Type 'help' for the verbs."],
+            ["expect": "p2psh> "],
+            // TAB completes a partial verb: "sta" TAB Enter runs stats.
+            ["send": "sta"], ["sleep": 0.2], ["send": "\t"], ["sleep": 0.2],
+            ["send": "\r"], ["expect": "uptime:"], ["expect": "p2psh> "],
+            // Ctrl-C abandons the line: it is not run.
+            ["send": "bogus words"], ["sleep": 0.2], ["send": "\u{3}"], ["expect": "^C"], ["expect": "p2psh> "],
+            ["send": "help get\r"], ["expect": "USAGE: get <key>"], ["expect": "p2psh> "],
+            // Ctrl-D on an empty line leaves cleanly.
+            ["send": "\u{4}"], ["exit": 0],
+        ])
+        #expect(!transcript.contains("unknown command 'bogus'"))
+        #expect(FileManager.default.fileExists(atPath: directory + "/history"))
+
+        // A new session recalls the previous one's commands with the up arrow.
+        let second = try await drive(arguments, [
+            ["expect": "p2psh> "],
+            ["send": "\u{1b}[A\u{1b}[A"], ["sleep": 0.3], ["send": "\r"], ["expect": "uptime:"], ["expect": "p2psh> "],
+            ["send": "exit\r"], ["exit": 0],
+        ])
+        #expect(second.contains("uptime:"))
+    }
+
+    @Test func ctrlCDuringACommandReturnsToThePromptAndTheNodeKeepsAnswering() async throws {
+        let transcript = try await drive(["--ephemeral", "--host", "127.0.0.1", "--port", "0"], [
+            ["expect": "p2psh> "],
+            // Nobody listens on port 9: join would wait out its timeout.
+            ["send": "join 127.0.0.1:9\r"], ["sleep": 0.5], ["send": "\u{3}"],
+            ["expect": "join: interrupted"], ["expect": "p2psh> "],
+            ["send": "stats\r"], ["expect": "uptime:"], ["expect": "p2psh> "],
+            ["send": "exit\r"], ["exit": 0],
+        ])
+        #expect(transcript.contains("join: interrupted"))
+    }
+}
