@@ -23,7 +23,8 @@ struct P2PSH: ParsableCommand {
     var host: String = "0.0.0.0"
 
     @Option(help: ArgumentHelp("Directory for the node database and history (default: $XDG_DATA_HOME/p2psh).",
-                               valueName: "dir"))
+                               valueName: "dir"),
+            completion: .directory)
     var dataDir: String?
 
     @Flag(help: "Keep nothing on disk: no database, no history.")

@@ -27,14 +27,15 @@ struct Help: Verb {
 
     /// The verbs by group, one line each, as dhtnode's help lists them.
     static func overview() -> [String] {
+        let verbs = VerbGroup.allCases.flatMap { group in VerbRegistry.verbs.filter { $0.group == group } }
+        let rows = Formatting.table(verbs.map { verb in
+            let name = ([verb.configuration.commandName ?? ""] + verb.configuration.aliases).joined(separator: ", ")
+            return ["  " + name, verb.synopsis, verb.configuration.abstract]
+        })
         var lines: [String] = []
-        for group in VerbGroup.allCases {
-            lines.append("\(group.rawValue):")
-            let rows = VerbRegistry.verbs.filter { $0.group == group }.map { verb in
-                let name = ([verb.configuration.commandName ?? ""] + verb.configuration.aliases).joined(separator: ", ")
-                return ["  " + name, verb.synopsis, verb.configuration.abstract]
-            }
-            lines += Formatting.table(rows)
+        for (verb, row) in zip(verbs, rows) {
+            if verb == verbs.first(where: { $0.group == verb.group }) { lines.append("\(verb.group.rawValue):") }
+            lines.append(row)
         }
         lines.append("Type 'help VERB' for a verb's usage and examples; TAB completes, Ctrl-D leaves.")
         return lines

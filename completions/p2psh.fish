@@ -1,0 +1,89 @@
+function __p2psh_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __p2psh_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __p2psh_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __p2psh_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __p2psh_parse_tokens -S
+    set -l unparsed_tokens (__p2psh_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'p2psh'
+        __p2psh_parse_subcommand 0 'port=' 'host=' 'data-dir=' 'ephemeral' 'bootstrap=+' 'v/verbose' 'version' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'help'
+            __p2psh_parse_subcommand -r 1 'version'
+        end
+    end
+end
+
+function __p2psh_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __p2psh_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __p2psh_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __p2psh_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__p2psh_tokens -p)
+    if test -z "$(__p2psh_tokens -t)"
+        set -l index (count (__p2psh_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'p2psh' -f
+complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" port' -l 'port' -d 'UDP port to listen on; 0 picks any free port.' -rfka ''
+complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" host' -l 'host' -d 'Address to bind: 0.0.0.0 for every IPv4 interface, :: for IPv6.' -rfka ''
+complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" data-dir' -l 'data-dir' -d 'Directory for the node database and history (default: $XDG_DATA_HOME/p2psh).' -rfa '(__p2psh_complete_directories)'
+complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" ephemeral' -l 'ephemeral' -d 'Keep nothing on disk: no database, no history.'
+complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh"' -l 'bootstrap' -d 'Join the network through this node at start-up; repeatable.' -rfka ''
+complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" v verbose' -l 'verbose' -s 'v' -d 'Log protocol activity to stderr.'
+complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" version' -l 'version' -d 'Show the version.'
+complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_positional "p2psh" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh help" version' -l 'version' -d 'Show the version.'
