@@ -14,8 +14,6 @@ struct TransactionTable<Pending> {
         self.capacity = capacity
     }
 
-    var count: Int { pending.count }
-
     /// Stores a pending query under a fresh id, or returns nil when the table is full.
     mutating func insert(_ value: Pending) -> UInt16? {
         guard pending.count < capacity else { return nil }

@@ -16,7 +16,10 @@ final class Completer: Sendable {
     /// What completion can offer besides verbs.
     struct Vocabulary: Sendable {
         var peerAddresses: [String] = []
+        /// Keys typed in this session, as typed.
         var keys: [String] = []
+        /// Keys this node holds values for, as 40 hex digits.
+        var heldKeys: [String] = []
     }
 
     private let vocabulary = Mutex(Vocabulary())
@@ -36,7 +39,7 @@ final class Completer: Sendable {
             switch words.first {
             case "help": candidates = position == 1 ? VerbRegistry.names : []
             case "join": candidates = snapshot.peerAddresses
-            case "get", "store": candidates = position == 1 ? snapshot.keys : []
+            case "get", "store": candidates = position == 1 ? snapshot.keys + snapshot.heldKeys : []
             default: candidates = []
             }
         }

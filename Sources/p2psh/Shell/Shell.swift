@@ -88,13 +88,17 @@ struct Shell {
         }
     }
 
-    /// Learns the current peer addresses and held keys for TAB completion.
+    /// Learns the current peer addresses and the keys this node holds, for TAB completion.
     private func refreshCompletions() {
         guard session.console.isInteractive else { return }
         let session = self.session
         _ = InterruptibleRun.run {
             let peers = await session.node.routingTable().map { "\($0.address)" }
-            session.completer.update { $0.peerAddresses = peers }
+            let held = await session.node.heldKeys().map(\.hex)
+            session.completer.update { vocabulary in
+                vocabulary.peerAddresses = peers
+                vocabulary.heldKeys = held
+            }
         }
     }
 
