@@ -63,6 +63,25 @@ import Testing
     }
 }
 
+@Suite struct IPv6NetworkTests {
+    @Test func nodesOnIPv6LoopbackFindEachOtherThroughNodes6() async throws {
+        var settings = TestNetwork.configuration()
+        settings.host = "::1"
+        let configuration = settings
+        let nodes = try await (0..<3).asyncMap { _ in try await TestNetwork.startNode(configuration) }
+        defer { Task { await TestNetwork.close(nodes) } }
+        let first = try #require(await nodes[0].localAddress)
+        #expect(!first.isIPv4)
+        _ = try await nodes[1].join(first)
+        _ = try await nodes[2].join(first)
+        // nodes[2] heard of nodes[1] only from nodes[0]'s nodes6 answers.
+        #expect(Set(await nodes[2].routingTable().map(\.id)) == [nodes[0].id, nodes[1].id])
+        let key = NodeID.sha1(of: Array("six".utf8))
+        _ = try await nodes[2].store(Array("v6".utf8), at: key)
+        #expect(try await nodes[1].get(key).values == [Array("v6".utf8)])
+    }
+}
+
 /// Polls `condition` every 50 ms for up to `seconds`.
 func eventually(seconds: Double = 5, _ condition: () async -> Bool) async throws {
     let deadline = Date().addingTimeInterval(seconds)
