@@ -24,20 +24,21 @@
 // Everything else gets the interrupt pipe's read end as an argument.
 
 /// Bytes the signal handlers write to the interrupt pipe.
-enum { P2PSH_INTERRUPT = 1, P2PSH_WINDOW_CHANGE = 2 };
+enum { P2PSH_INTERRUPT = 1, P2PSH_WINDOW_CHANGE = 2, P2PSH_TERMINATE = 3 };
 
 /// The self-pipe written by the signal handlers: [0] read end, [1] write end.
 static int p2psh_signal_pipe[2] = {-1, -1};
 
 static void p2psh_on_signal(int signo) {
     int saved = errno;
-    char byte = signo == SIGINT ? P2PSH_INTERRUPT : P2PSH_WINDOW_CHANGE;
+    char byte = signo == SIGINT ? P2PSH_INTERRUPT : signo == SIGWINCH ? P2PSH_WINDOW_CHANGE : P2PSH_TERMINATE;
     ssize_t ignored = write(p2psh_signal_pipe[1], &byte, 1);
     (void)ignored;
     errno = saved;
 }
 
-/// Installs the SIGINT and SIGWINCH handlers; returns the read end of their pipe, or -1.
+/// Installs the handlers for SIGINT (cancel), SIGWINCH (resize) and SIGTERM/SIGHUP (leave
+/// cleanly); returns the read end of their pipe, or -1.
 static inline int p2psh_install_signal_handlers(void) {
     if (p2psh_signal_pipe[0] < 0) {
         if (pipe(p2psh_signal_pipe) != 0) return -1;
@@ -51,39 +52,55 @@ static inline int p2psh_install_signal_handlers(void) {
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESTART;
     action.sa_handler = p2psh_on_signal;
-    sigaction(SIGINT, &action, NULL);
-    sigaction(SIGWINCH, &action, NULL);
+    const int signals[] = {SIGINT, SIGWINCH, SIGTERM, SIGHUP};
     // A parent may start us with these blocked; threads made later inherit this mask.
     sigset_t unblock;
     sigemptyset(&unblock);
-    sigaddset(&unblock, SIGINT);
-    sigaddset(&unblock, SIGWINCH);
+    for (int i = 0; i < 4; i++) {
+        sigaction(signals[i], &action, NULL);
+        sigaddset(&unblock, signals[i]);
+    }
     pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
     return p2psh_signal_pipe[0];
 }
 
-/// Empties the signal pipe; returns how many interrupts (SIGINT) were in it, and sets
-/// `*window_changed` when a SIGWINCH was.
-static inline int p2psh_drain_signals(int fd, int *window_changed) {
+/// What the signal pipe held.
+struct p2psh_signals {
+    int interrupts;
+    int window_changed;
+    int terminate;
+};
+
+/// Empties the signal pipe and tells what it held.
+static inline struct p2psh_signals p2psh_drain_signals(int fd) {
+    struct p2psh_signals seen = {0, 0, 0};
     char buffer[64];
-    int interrupts = 0;
     ssize_t count;
     while ((count = read(fd, buffer, sizeof buffer)) > 0) {
         for (ssize_t i = 0; i < count; i++) {
-            if (buffer[i] == P2PSH_INTERRUPT) interrupts++;
-            else if (window_changed) *window_changed = 1;
+            if (buffer[i] == P2PSH_INTERRUPT) seen.interrupts++;
+            else if (buffer[i] == P2PSH_WINDOW_CHANGE) seen.window_changed = 1;
+            else seen.terminate = 1;
         }
     }
-    return interrupts;
+    return seen;
 }
 
-/// libedit's character reader: one wide character from the terminal, or ^C (0x03) when
-/// SIGINT arrived. The signal pipe's read end is the EditLine's client data.
+/// What the line reader needs and reports; owned by the Swift side, passed as client data.
+struct p2psh_reader_state {
+    /// The signal pipe's read end.
+    int signal_fd;
+    /// Set when SIGTERM or SIGHUP ended the input.
+    int terminated;
+};
+
+/// libedit's character reader: one wide character from the terminal, ^C (0x03) when
+/// SIGINT arrived, or end of input on SIGTERM/SIGHUP.
 static int p2psh_read_char(EditLine *el, wchar_t *out) {
     const int fd = 0;
-    void *client_data = NULL;
-    el_get(el, EL_CLIENTDATA, &client_data);
-    const int signal_fd = (int)(intptr_t)client_data;
+    struct p2psh_reader_state *reader = NULL;
+    el_get(el, EL_CLIENTDATA, &reader);
+    const int signal_fd = reader->signal_fd;
     mbstate_t state;
     memset(&state, 0, sizeof state);
     char bytes[MB_LEN_MAX];
@@ -96,10 +113,13 @@ static int p2psh_read_char(EditLine *el, wchar_t *out) {
             return -1;
         }
         if (fds[1].revents & POLLIN) {
-            int window_changed = 0;
-            int interrupts = p2psh_drain_signals(signal_fd, &window_changed);
-            if (window_changed) el_resize(el);
-            if (interrupts > 0) {
+            struct p2psh_signals seen = p2psh_drain_signals(signal_fd);
+            if (seen.window_changed) el_resize(el);
+            if (seen.terminate) {
+                reader->terminated = 1;
+                return 0;
+            }
+            if (seen.interrupts > 0) {
                 *out = 3;
                 return 1;
             }
@@ -125,9 +145,9 @@ static int p2psh_read_char(EditLine *el, wchar_t *out) {
     }
 }
 
-/// Makes libedit read through ``p2psh_read_char``, waking on `signal_fd` too.
-static inline void p2psh_el_set_reader(EditLine *el, int signal_fd) {
-    el_set(el, EL_CLIENTDATA, (void *)(intptr_t)signal_fd);
+/// Makes libedit read through ``p2psh_read_char``; `reader` must outlive `el`.
+static inline void p2psh_el_set_reader(EditLine *el, struct p2psh_reader_state *reader) {
+    el_set(el, EL_CLIENTDATA, (void *)reader);
     el_set(el, EL_GETCFN, p2psh_read_char);
 }
 static inline void p2psh_el_set_prompt(EditLine *el, char *(*prompt)(EditLine *)) { el_set(el, EL_PROMPT, prompt); }

@@ -80,13 +80,15 @@ struct P2PSH: ParsableCommand {
             var shell = Shell(session: session, source: source)
             return shell.run()
         }
-        _ = InterruptibleRun.run { await node.close() }
+        _ = InterruptibleRun.run(cancellable: false) { await node.close() }
         switch ending {
         case .finished(let commandFailures):
             // At a terminal, leaving is a success; in a script, any failed command fails the run.
             if !console.isInteractive, failures + commandFailures > 0 { throw ExitCode.failure }
         case .interrupted:
             throw ExitCode(130)
+        case .terminated:
+            throw ExitCode(143)
         }
     }
 

@@ -6,6 +6,7 @@ Usage: pty_drive.py PROGRAM [ARGS...] < steps.json
     {"expect": "text", "timeout": 5}   wait until the output so far (since the last expect) contains text
     {"send": "keys"}                   type keys (use \\r for Enter, \\t for TAB, \\u0003 for Ctrl-C)
     {"sleep": 0.2}
+    {"signal": 15}                     send the program a signal
     {"exit": 0, "timeout": 10}         wait for the program to exit with this status
   Prints the whole transcript to stdout; exits 1 with a reason on stderr if a step fails.
 Uses only the standard library (pty.fork gives the child a controlling terminal).
@@ -54,6 +55,8 @@ def fail(reason):
 for step in steps:
     if "send" in step:
         os.write(fd, step["send"].encode())
+    elif "signal" in step:
+        os.kill(pid, step["signal"])
     elif "sleep" in step:
         end = time.time() + step["sleep"]
         while time.time() < end:

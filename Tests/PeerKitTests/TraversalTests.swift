@@ -71,6 +71,44 @@ struct SimulatedNetwork: Sendable {
         }
     }
 
+    @Test func looksPastNodesThatDoNotAnswerInTime() async {
+        let network = SimulatedNetwork(size: 100, seed: 51)
+        var generator = NodeRandom(seed: 52)
+        let target = NodeID.random(using: &generator)
+        // The two nodes closest to the target hang until cancelled.
+        let hanging = Set(network.trueClosest(to: target, count: 2))
+        let started = ContinuousClock.now
+        var traversal = Traversal(target: target, width: 8, concurrency: 4)
+        traversal.stallTimeout = .milliseconds(100)
+        let result = await traversal.run(seeds: Array(network.contacts.prefix(4))) { contact -> TraversalAnswer<Bool> in
+            if hanging.contains(contact.id) {
+                try? await Task.sleep(for: .seconds(30))
+                return .failed
+            }
+            return network.answer(contact, target: target)
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        let found = Set(result.closest.map(\.contact.id))
+        #expect(found.isDisjoint(with: hanging))
+        #expect(found == Set(network.trueClosest(to: target, count: 10).filter { !hanging.contains($0) }))
+    }
+
+    @Test func usesALateAnswerFromAStalledNode() async {
+        let network = SimulatedNetwork(size: 60, seed: 61)
+        let target = network.contacts[5].id
+        var traversal = Traversal(target: target, width: 8, concurrency: 8)
+        traversal.stallTimeout = .milliseconds(20)
+        let result = await traversal.run(seeds: Array(network.contacts.prefix(8))) { contact -> TraversalAnswer<Bool> in
+            // Everyone is slower than the stall timeout: the lookup waits for the late answers
+            // rather than ending empty-handed, and follows them toward the target.
+            try? await Task.sleep(for: .milliseconds(60))
+            return network.answer(contact, target: target)
+        }
+        #expect(!result.closest.isEmpty)
+        let seeds = Set(network.contacts.prefix(8).map(\.id))
+        #expect(result.closest.contains { !seeds.contains($0.contact.id) }, "it went past the seeds")
+    }
+
     @Test func keepsAtMostConcurrencyQueriesInFlight() async {
         let network = SimulatedNetwork(size: 200, seed: 31)
         let counters = Mutex((now: 0, peak: 0))

@@ -76,6 +76,23 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: directory + "/node-0.sqlite"))
     }
 
+    @Test func sigtermEndsTheSessionAndSavesTheRoutingTable() async throws {
+        let seed = try await ShellProcess.start()
+        defer { seed.child.terminate() }
+        let directory = TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let node = try ChildProcess(TestPaths.p2psh, ["--data-dir", directory, "--host", "127.0.0.1", "--port", "0"])
+        defer { node.terminate() }
+        node.send("join \(seed.address)\n")
+        try await node.waitForLine(containing: "joined")
+        node.signal(SIGTERM)
+        #expect(try await node.waitForExit(timeout: 5) == 143)
+        // The table was saved on the way out (the first checkpoint is 60 s away).
+        let again = try await p2psh(["--data-dir", directory, "--port", "0"], input: "peers\n")
+        #expect(again.stdout.contains("127.0.0.1:\(seed.port)"))
+        _ = try await seed.exit()
+    }
+
     @Test func ctrlCCancelsTheRunningCommandAndEndsTheScript() async throws {
         // Nobody listens on this port: the join would wait out its 9 s timeout.
         let child = try ChildProcess(TestPaths.p2psh, ["--ephemeral", "--host", "127.0.0.1", "--port", "0"])

@@ -5,7 +5,14 @@ import TestSupport
 /// The shell on a real pseudo-terminal, with libedit active.
 @Suite(.timeLimit(.minutes(1))) struct TerminalTests {
     /// Runs p2psh under `pty_drive.py` with the given steps; returns its transcript.
+    ///
+    /// After each prompt the driver waits a moment before typing, as a person would: libedit
+    /// switches the terminal to raw mode only as it starts reading, and a control key typed
+    /// before that is handled by the kernel's cooked mode (where Ctrl-D on an empty line is lost).
     func drive(_ arguments: [String], _ steps: [[String: Any]]) async throws -> String {
+        let steps = steps.flatMap { step -> [[String: Any]] in
+            (step["expect"] as? String) == "p2psh> " ? [step, ["sleep": 0.3]] : [step]
+        }
         let json = String(decoding: try JSONSerialization.data(withJSONObject: steps), as: UTF8.self)
         let result = try await ChildProcess.run("/usr/bin/python3",
                                                 [TestPaths.fixture("pty_drive.py"), TestPaths.p2psh] + arguments,
@@ -40,6 +47,17 @@ import TestSupport
             ["send": "exit\r"], ["exit": 0],
         ])
         #expect(second.contains("uptime:"))
+    }
+
+    @Test func sigtermAtThePromptLeavesCleanlyAndKeepsHistory() async throws {
+        let directory = TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = try await drive(["--data-dir", directory, "--host", "127.0.0.1", "--port", "0"], [
+            ["expect": "p2psh> "], ["send": "peers\r"], ["expect": "p2psh> "],
+            ["signal": Int(SIGTERM)], ["exit": 143],
+        ])
+        let history = try String(contentsOfFile: directory + "/history", encoding: .utf8)
+        #expect(history.contains("peers"))
     }
 
     @Test func ctrlCDuringACommandReturnsToThePromptAndTheNodeKeepsAnswering() async throws {

@@ -28,12 +28,24 @@ struct TraversalResult<Reply: Sendable>: Sendable {
 /// of the closest K no longer count against the limit, as in Khashmir); the
 /// lookup ends when the K closest non-failed nodes have all answered. Find-node,
 /// find-value and get-peers differ only in the `query` they pass.
+///
+/// A node that has not answered within `stallTimeout` is treated as failed for the
+/// end condition and the concurrency limit, though a late answer is still used. So
+/// one dead node among the closest costs the lookup seconds, not the whole KRPC
+/// timeout (Khashmir's 9 s was why apt-p2p's lookups averaged 17 s).
 struct Traversal: Sendable {
     let target: NodeID
     /// K: how many closest answers end the lookup.
     let width: Int
     /// Queries in flight at once (Khashmir's CONCURRENT_REQS, Kademlia's alpha).
     let concurrency: Int
+    /// How long to wait on one node before looking past it.
+    var stallTimeout: Duration = .seconds(2)
+
+    private enum Event<Reply: Sendable>: Sendable {
+        case answer(TraversalAnswer<Reply>)
+        case stalled
+    }
 
     func run<Reply: Sendable>(
         seeds: [Contact],
@@ -44,25 +56,41 @@ struct Traversal: Sendable {
         shortlist.add(seeds)
         var queried = 0, failed = 0
 
-        await withTaskGroup(of: (Contact, TraversalAnswer<Reply>).self) { group in
+        let stallTimeout = stallTimeout
+        await withTaskGroup(of: (Contact, Event<Reply>).self) { group in
+            var outstanding = 0
             while true {
                 let window = shortlist.window(width)
-                if window.allSatisfy({ shortlist.isAnswered($0.id) }) { break }
+                // Done when the closest nodes not looked past have all answered. If nobody has
+                // answered yet, slow nodes are all there is: wait for them.
+                if window.allSatisfy({ shortlist.isAnswered($0.id) }),
+                   !window.isEmpty || shortlist.stalledCount == 0 { break }
                 var relevantInFlight = window.filter { shortlist.isInFlight($0.id) }.count
                 for contact in window where relevantInFlight < concurrency && shortlist.isCandidate(contact.id) {
                     shortlist.markInFlight(contact.id)
                     relevantInFlight += 1
                     queried += 1
-                    group.addTask { (contact, await query(contact)) }
+                    outstanding += 1
+                    group.addTask { (contact, .answer(await query(contact))) }
+                    group.addTask {
+                        try? await Task.sleep(for: stallTimeout)
+                        return (contact, .stalled)
+                    }
                 }
-                guard let (contact, answer) = await group.next() else { break }
-                switch answer {
-                case .answered(let closer, let reply):
+                guard outstanding > 0, let (contact, event) = await group.next() else { break }
+                switch event {
+                case .answer(.answered(let closer, let reply)):
+                    outstanding -= 1
                     shortlist.markAnswered(contact.id, reply: reply)
                     shortlist.add(closer)
-                case .failed:
+                case .answer(.failed):
+                    outstanding -= 1
                     shortlist.markFailed(contact.id)
                     failed += 1
+                case .stalled where shortlist.isInFlight(contact.id):
+                    shortlist.markStalled(contact.id)
+                case .stalled:
+                    break
                 }
             }
             group.cancelAll()
@@ -79,6 +107,8 @@ private struct Shortlist<Reply> {
     enum State {
         case candidate
         case inFlight
+        /// Still in flight, but slow: looked past until it answers.
+        case stalled
         case answered(Reply)
         case failed
     }
@@ -87,6 +117,8 @@ private struct Shortlist<Reply> {
     let excludedID: NodeID?
     private var sorted: [(distance: NodeID, contact: Contact)] = []
     private var states: [NodeID: State] = [:]
+    /// Nodes whose queries are slow but still running.
+    private(set) var stalledCount = 0
 
     init(target: NodeID, excluding excludedID: NodeID?) {
         self.target = target
@@ -102,12 +134,14 @@ private struct Shortlist<Reply> {
         }
     }
 
-    /// The `width` closest contacts that have not failed.
+    /// The `width` closest contacts that have neither failed nor stalled.
     func window(_ width: Int) -> [Contact] {
         var result: [Contact] = []
         for entry in sorted where result.count < width {
-            if case .failed = states[entry.contact.id] { continue }
-            result.append(entry.contact)
+            switch states[entry.contact.id] {
+            case .failed, .stalled: continue
+            default: result.append(entry.contact)
+            }
         }
         return result
     }
@@ -122,6 +156,22 @@ private struct Shortlist<Reply> {
     }
 
     mutating func markInFlight(_ id: NodeID) { states[id] = .inFlight }
-    mutating func markAnswered(_ id: NodeID, reply: Reply) { states[id] = .answered(reply) }
-    mutating func markFailed(_ id: NodeID) { states[id] = .failed }
+
+    mutating func markAnswered(_ id: NodeID, reply: Reply) {
+        leaveStalled(id)
+        states[id] = .answered(reply)
+    }
+
+    mutating func markFailed(_ id: NodeID) {
+        leaveStalled(id)
+        states[id] = .failed
+    }
+
+    private mutating func leaveStalled(_ id: NodeID) {
+        if case .stalled = states[id] { stalledCount -= 1 }
+    }
+    mutating func markStalled(_ id: NodeID) {
+        states[id] = .stalled
+        stalledCount += 1
+    }
 }

@@ -131,8 +131,16 @@ extension Node {
                 send(datagram, to: socketAddress)
             }
         } onCancel: {
-            eventLoop.execute { self.assumeIsolated { $0.finish(key, with: .cancelled) } }
+            eventLoop.execute { self.assumeIsolated { $0.abandon(key) } }
         }
+    }
+
+    /// Releases a cancelled query's caller at once, but keeps the transaction until it is
+    /// answered or times out: a late answer still refreshes the node, and a timeout still
+    /// counts against it, so lookups that look past slow nodes do not hide dead ones.
+    private func abandon(_ key: UInt16) {
+        transactions[key]?.continuation?.resume(returning: .cancelled)
+        transactions[key]?.continuation = nil
     }
 
     private func scheduleTimers(for key: UInt16) -> [Scheduled<Void>] {

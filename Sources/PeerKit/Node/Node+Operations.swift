@@ -64,7 +64,8 @@ extension Node {
         table.markLookedUp(target, now: now)
         let seeds = table.closest(to: target, count: configuration.bucketSize).map(\.contact)
         let traversal = Traversal(target: target, width: configuration.bucketSize,
-                                  concurrency: configuration.concurrentRequests)
+                                  concurrency: configuration.concurrentRequests,
+                                  stallTimeout: .nanoseconds(Int64(configuration.lookupStallTimeout * 1e9)))
         return await traversal.run(seeds: seeds, excluding: id) { contact in await query(self, contact) }
     }
 

@@ -26,6 +26,9 @@ public struct NodeConfiguration: Sendable {
     public var queryResendDelays: [Double] = [2, 6]
     /// Seconds after the first send at which a query has failed.
     public var queryTimeout: Double = 9
+    /// Seconds a lookup waits on one node before looking past it (the query itself runs on
+    /// to `queryTimeout`, and still counts against the node if it fails).
+    public var lookupStallTimeout: Double = 2
 
     /// Seconds from start to the first checkpoint.
     public var firstCheckpoint: Double = 60

@@ -2,23 +2,38 @@ import CLibEdit
 import Foundation
 import Synchronization
 
-/// Ctrl-C for the shell: it cancels the line being edited or the command running, never the node.
+/// Signals for the shell. Ctrl-C (SIGINT) cancels the line being edited or the command
+/// running, never the node; SIGTERM and SIGHUP end the session cleanly, saving state.
 ///
 /// The C handler only writes a byte to a pipe; the shell's main thread polls
 /// that pipe together with whatever it waits for.
 enum Interrupts {
-    /// The read end of the interrupt pipe.
+    enum Signal {
+        case interrupt
+        case terminate
+    }
+
+    /// The read end of the signal pipe.
     nonisolated(unsafe) static var descriptor: Int32 = -1  // set once at start-up, before any other thread reads it
+    /// Set once SIGTERM or SIGHUP arrived; only the main thread reads or writes it.
+    @MainActor static var terminated = false
 
     static func install() {
         descriptor = p2psh_install_signal_handlers()
     }
 
-    /// Empties the signal pipe; true if Ctrl-C was among what it held.
-    static func drain() -> Bool { p2psh_drain_signals(descriptor, nil) > 0 }
+    /// Empties the signal pipe and says what it held that matters (window changes do not).
+    @MainActor
+    static func drain() -> Signal? {
+        let seen = p2psh_drain_signals(descriptor)
+        if seen.terminate != 0 { terminated = true }
+        if terminated { return .terminate }
+        return seen.interrupts > 0 ? .interrupt : nil
+    }
 }
 
-/// Runs async work from the shell's main thread, and cancels it when Ctrl-C arrives.
+/// Runs async work from the shell's main thread, and cancels it when Ctrl-C arrives
+/// (unless `cancellable` is false, as for the final save).
 enum InterruptibleRun {
     enum Outcome<T: Sendable>: Sendable {
         case finished(Result<T, any Error>)
@@ -26,7 +41,8 @@ enum InterruptibleRun {
         case interrupted(Result<T, any Error>)
     }
 
-    static func run<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) -> Outcome<T> {
+    static func run<T: Sendable>(cancellable: Bool = true,
+                                 _ operation: @escaping @Sendable () async throws -> T) -> Outcome<T> {
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else { fatalError("pipe() failed: out of file descriptors") }
         defer { close(pipeEnds[0]); close(pipeEnds[1]) }
@@ -42,9 +58,9 @@ enum InterruptibleRun {
         var interrupted = false
         while true {
             var descriptors = [pollfd(fd: pipeEnds[0], events: Int16(POLLIN), revents: 0),
-                               pollfd(fd: Interrupts.descriptor, events: Int16(POLLIN), revents: 0)]
+                               pollfd(fd: cancellable ? Interrupts.descriptor : -1, events: Int16(POLLIN), revents: 0)]
             if poll(&descriptors, nfds_t(descriptors.count), -1) < 0 { continue }
-            if descriptors[1].revents & Int16(POLLIN) != 0, Interrupts.drain() {
+            if descriptors[1].revents & Int16(POLLIN) != 0, MainActor.assumeIsolated({ Interrupts.drain() }) != nil {
                 interrupted = true
                 task.cancel()
             }

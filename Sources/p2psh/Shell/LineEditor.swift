@@ -7,6 +7,8 @@ final class LineEditor: LineSource {
     private let editLine: OpaquePointer
     private let history: OpaquePointer
     private let historyPath: String?
+    /// The C reader's state: the signal pipe it watches, and whether SIGTERM ended input.
+    private let readerState: UnsafeMutablePointer<p2psh_reader_state>
 
     /// The prompt libedit asks for; a C string that lives for the whole process.
     nonisolated(unsafe) private static let prompt = strdup("p2psh> ")  // never freed or written after start-up
@@ -21,13 +23,15 @@ final class LineEditor: LineSource {
         editLine = el_init("p2psh", fdopen(0, "r"), fdopen(1, "w"), fdopen(2, "w"))
         history = history_init()
         self.historyPath = historyPath
+        readerState = .allocate(capacity: 1)
+        readerState.initialize(to: p2psh_reader_state(signal_fd: Interrupts.descriptor, terminated: 0))
         Self.completer = completer
         p2psh_history_set_size(history, 1000)
         if let historyPath { _ = p2psh_history_load(history, historyPath) }
         p2psh_el_set_editor(editLine, "emacs")
         p2psh_el_set_history(editLine, history)
         p2psh_el_set_prompt(editLine) { _ in LineEditor.prompt }
-        p2psh_el_set_reader(editLine, Interrupts.descriptor)
+        p2psh_el_set_reader(editLine, readerState)
         p2psh_el_add_function(editLine, "p2psh-complete", "Complete the word at the cursor") { editLine, _ in
             MainActor.assumeIsolated { LineEditor.complete(editLine) }
         }
@@ -44,11 +48,15 @@ final class LineEditor: LineSource {
     deinit {
         history_end(history)
         el_end(editLine)
+        readerState.deallocate()
     }
 
     func nextLine() -> LineSourceResult {
         var count: Int32 = 0
-        guard let raw = el_gets(editLine, &count), count > 0 else { return .end }
+        guard let raw = el_gets(editLine, &count), count > 0 else {
+            if readerState.pointee.terminated != 0 { MainActor.assumeIsolated { Interrupts.terminated = true } }
+            return .end
+        }
         let cancelled = MainActor.assumeIsolated {
             defer { LineEditor.lineCancelled = false }
             return LineEditor.lineCancelled

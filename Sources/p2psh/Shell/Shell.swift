@@ -12,13 +12,18 @@ struct Shell {
         case finished(failures: Int)
         /// Ctrl-C in a script: the rest of the script was not run.
         case interrupted
+        /// SIGTERM or SIGHUP: the session ended early, cleanly.
+        case terminated
     }
 
     mutating func run() -> Ending {
         var failures = 0
         defer { source.save() }
         while true {
+            if MainActor.assumeIsolated({ Interrupts.terminated }) { return .terminated }
             switch source.nextLine() {
+            case .end where MainActor.assumeIsolated({ Interrupts.terminated }):
+                return .terminated
             case .end:
                 if session.console.isInteractive { session.console.print("") }
                 return .finished(failures: failures)

@@ -26,7 +26,13 @@ struct StreamLineSource: LineSource {
             var descriptors = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
                                pollfd(fd: Interrupts.descriptor, events: Int16(POLLIN), revents: 0)]
             if poll(&descriptors, 2, -1) < 0 { continue }
-            if descriptors[1].revents & Int16(POLLIN) != 0, Interrupts.drain() { return .interrupted }
+            if descriptors[1].revents & Int16(POLLIN) != 0 {
+                switch MainActor.assumeIsolated({ Interrupts.drain() }) {
+                case .interrupt: return .interrupted
+                case .terminate: return .end
+                case nil: break
+                }
+            }
             guard descriptors[0].revents != 0 else { continue }
             var chunk = [UInt8](repeating: 0, count: 65_536)
             let count = read(descriptor, &chunk, chunk.count)
