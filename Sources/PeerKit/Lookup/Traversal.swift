@@ -43,8 +43,9 @@ struct Traversal: Sendable {
     var stallTimeout: Duration = .seconds(2)
 
     private enum Event<Reply: Sendable>: Sendable {
-        case answer(TraversalAnswer<Reply>)
-        case stalled
+        case answer(Contact, TraversalAnswer<Reply>)
+        /// The earliest running query has been out for `stallTimeout`.
+        case timer
     }
 
     func run<Reply: Sendable>(
@@ -57,8 +58,12 @@ struct Traversal: Sendable {
         var queried = 0, failed = 0
 
         let stallTimeout = stallTimeout
-        await withTaskGroup(of: (Contact, Event<Reply>).self) { group in
+        await withTaskGroup(of: Event<Reply>.self) { group in
+            /// Queries sent and not yet answered or failed, stalled ones included.
             var outstanding = 0
+            /// When each running query that has not stalled yet will stall.
+            var stallDeadlines: [NodeID: ContinuousClock.Instant] = [:]
+            var timerRunning = false
             while true {
                 let window = shortlist.window(width)
                 // Done when the closest nodes not looked past have all answered. If nobody has
@@ -68,29 +73,39 @@ struct Traversal: Sendable {
                 var relevantInFlight = window.filter { shortlist.isInFlight($0.id) }.count
                 for contact in window where relevantInFlight < concurrency && shortlist.isCandidate(contact.id) {
                     shortlist.markInFlight(contact.id)
+                    stallDeadlines[contact.id] = .now + stallTimeout
+                    outstanding += 1
                     relevantInFlight += 1
                     queried += 1
-                    outstanding += 1
-                    group.addTask { (contact, .answer(await query(contact))) }
+                    group.addTask { .answer(contact, await query(contact)) }
+                }
+                // One timer for the whole lookup, set to the earliest moment a query stalls.
+                if !timerRunning, let earliest = stallDeadlines.values.min() {
+                    timerRunning = true
                     group.addTask {
-                        try? await Task.sleep(for: stallTimeout)
-                        return (contact, .stalled)
+                        try? await Task.sleep(until: earliest)
+                        return .timer
                     }
                 }
-                guard outstanding > 0, let (contact, event) = await group.next() else { break }
+                guard outstanding > 0, let event = await group.next() else { break }
                 switch event {
-                case .answer(.answered(let closer, let reply)):
+                case .answer(let contact, .answered(let closer, let reply)):
                     outstanding -= 1
+                    stallDeadlines[contact.id] = nil
                     shortlist.markAnswered(contact.id, reply: reply)
                     shortlist.add(closer)
-                case .answer(.failed):
+                case .answer(let contact, .failed):
                     outstanding -= 1
+                    stallDeadlines[contact.id] = nil
                     shortlist.markFailed(contact.id)
                     failed += 1
-                case .stalled where shortlist.isInFlight(contact.id):
-                    shortlist.markStalled(contact.id)
-                case .stalled:
-                    break
+                case .timer:
+                    timerRunning = false
+                    let now = ContinuousClock.now
+                    for (id, deadline) in stallDeadlines where deadline <= now {
+                        stallDeadlines[id] = nil
+                        shortlist.markStalled(id)
+                    }
                 }
             }
             group.cancelAll()
