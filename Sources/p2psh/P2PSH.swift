@@ -57,19 +57,22 @@ struct P2PSH: ParsableCommand {
         configuration.port = port
         configuration.storage = dataDirectory.map(StorageLocation.directory) ?? .ephemeral
         let settings = configuration
-        guard case .finished(.success(let node)) = InterruptibleRun.run({ try await Node.start(settings) }) else {
-            if case .finished(.failure(let error)) = InterruptibleRun.run({ try await Node.start(settings) }) {
-                console.error("\(error)")
-            }
+        let node: Node
+        switch InterruptibleRun.run({ try await Node.start(settings) }) {
+        case .finished(.success(let started)):
+            node = started
+        case .finished(.failure(let error)):
+            console.error("\(error)")
             throw ExitCode.failure
+        case .interrupted:
+            throw ExitCode(130)
         }
         let session = ShellSession(node: node, console: console, completer: Completer())
         announce(session)
 
         var failures = 0
         for address in bootstrap {
-            let shell = Shell(session: session, source: StreamLineSource(descriptor: -1))
-            if case .failed = shell.execute("join '\(address)'") { failures += 1 }
+            if case .failed = Shell.execute("join '\(address)'", in: session) { failures += 1 }
         }
 
         // The shell runs on the main thread: libedit calls back into it (completion, Ctrl-C) there.

@@ -31,7 +31,7 @@ struct Shell {
                 if !session.console.isInteractive { return .interrupted }
             case .line(let line):
                 source.record(line)
-                switch execute(line) {
+                switch Self.execute(line, in: session) {
                 case .succeeded: break
                 case .failed: failures += 1
                 case .interrupted:
@@ -51,7 +51,7 @@ struct Shell {
     }
 
     /// Parses and runs one line.
-    func execute(_ line: String) -> LineOutcome {
+    static func execute(_ line: String, in session: ShellSession) -> LineOutcome {
         let console = session.console
         let words: [String]
         do {
@@ -62,7 +62,7 @@ struct Shell {
         }
         guard let name = words.first else { return .succeeded }
         guard let type = VerbRegistry.verb(named: name) else {
-            console.error(Self.unknownVerbMessage(name))
+            console.error(unknownVerbMessage(name))
             return .failed
         }
         let verb: any Verb
@@ -75,12 +75,11 @@ struct Shell {
                 return .succeeded
             }
             console.error(type.message(for: error))
-            console.error("usage: \(Self.usage(of: type))")
+            console.error("usage: \(usage(of: type))")
             return .failed
         }
-        let session = self.session
         let outcome = InterruptibleRun.run { try await verb.execute(in: session) }
-        defer { refreshCompletions() }
+        defer { refreshCompletions(session) }
         switch outcome {
         case .finished(.success(.exit)): return .exit
         case .finished(.success(.done)): return .succeeded
@@ -94,9 +93,8 @@ struct Shell {
     }
 
     /// Learns the current peer addresses and the keys this node holds, for TAB completion.
-    private func refreshCompletions() {
+    private static func refreshCompletions(_ session: ShellSession) {
         guard session.console.isInteractive else { return }
-        let session = self.session
         _ = InterruptibleRun.run {
             let peers = await session.node.routingTable().map { "\($0.address)" }
             let held = await session.node.heldKeys().map(\.hex)
