@@ -14,6 +14,13 @@ public enum NodeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No node accepted a store.
     case storeFailed(String)
     case cancelled
+    /// The share directory cannot be used (it is missing, not a directory, or unreadable).
+    case shareDirectory(path: String, reason: String)
+    /// A requested share path is not allowed: it could name something outside the share
+    /// directory, or something the directory does not share (hidden files, devices, …).
+    case sharePathRejected(path: String, reason: String)
+    /// A requested share path is allowed but names no file.
+    case sharedFileNotFound(String)
 
     public var description: String {
         switch self {
@@ -27,6 +34,12 @@ public enum NodeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unreachable(let message): message
         case .storeFailed(let message): message
         case .cancelled: "cancelled"
+        case .shareDirectory(let path, let reason):
+            "share directory \(path) cannot be used: \(reason); create it or choose another directory"
+        case .sharePathRejected(let path, let reason):
+            "share path \(path) is not allowed: \(reason); ask for a plain path relative to the share directory"
+        case .sharedFileNotFound(let path):
+            "no file \(path) in the share directory: check the name, or rescan if the file is new"
         }
     }
 }

@@ -22,7 +22,8 @@ final class NodeDatabase: Sendable {
         case published = "published_values"
     }
 
-    private let queue: DatabaseQueue
+    /// Internal, not private, so extensions in other files (shared files) can query it.
+    let queue: DatabaseQueue
     private let lock: DirectoryLock?
     /// The database file, or nil when ephemeral.
     let path: String?
@@ -63,6 +64,15 @@ final class NodeDatabase: Sendable {
                                             refreshed_at DOUBLE NOT NULL, PRIMARY KEY (key, value));
                 CREATE TABLE published_values (key BLOB NOT NULL, value BLOB NOT NULL,
                                                refreshed_at DOUBLE NOT NULL, PRIMARY KEY (key, value));
+                """)
+        }
+        migrator.registerMigration("v2") { db in
+            // The share index (see NodeDatabase+SharedFiles.swift). mtime is in nanoseconds since
+            // 1970; piece_hashes is the pieces' 32-byte SHA-256 hashes, concatenated in order.
+            try db.execute(sql: """
+                CREATE TABLE shared_files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime INTEGER NOT NULL,
+                                           sha256 BLOB NOT NULL, piece_hashes BLOB NOT NULL,
+                                           times_served INTEGER NOT NULL DEFAULT 0);
                 """)
         }
         return migrator
