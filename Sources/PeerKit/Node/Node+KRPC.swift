@@ -117,17 +117,17 @@ extension Node {
         arguments["id"] = .bytes(id.bytes)
         let socketAddress = address.socketAddress
         let pending = PendingQuery(method: method, address: address, socketAddress: socketAddress, expectedID: expectedID,
-                                   datagram: [], sentAt: .now())
+                                   sentAt: .now())
         guard let key = transactions.insert(pending) else { return .error(.server("too many queries in flight")) }
         let datagram = KRPCMessage(transactionID: TransactionTable<PendingQuery>.bytes(key),
                                    body: .query(method: method.rawValue, arguments: arguments),
                                    clientVersion: Self.clientVersion).encoded()
+        transactions[key]?.datagram = datagram
         stats.methods[method.rawValue, default: .init()].sent += 1
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                transactions[key] = PendingQuery(method: method, address: address, socketAddress: socketAddress,
-                                                 expectedID: expectedID, datagram: datagram, sentAt: .now(),
-                                                 continuation: continuation, timers: scheduleTimers(for: key))
+                transactions[key]?.continuation = continuation
+                transactions[key]?.timers = scheduleTimers(for: key)
                 send(datagram, to: socketAddress)
             }
         } onCancel: {

@@ -31,9 +31,7 @@ extension Node {
         for record in publishedValues.records where record.refreshedAt <= cutoff && table.count > 0 {
             let result = await publish(record.value, at: record.key)
             guard !result.storedOn.isEmpty else { continue }
-            let refreshed = ValueStore.Record(key: record.key, value: record.value, refreshedAt: now)
-            publishedValues.store(record.value, at: record.key, now: refreshed.refreshedAt)
-            database.saveValue(refreshed, in: .published, onError: storageErrorLogger)
+            recordPublished(record.value, at: record.key)
         }
     }
 

@@ -82,10 +82,15 @@ extension Node {
         guard !result.storedOn.isEmpty else {
             throw .storeFailed("no node accepted the value (\(result.queries) queries): the closest nodes may not support store_value")
         }
+        recordPublished(value, at: key)
+        return result
+    }
+
+    /// Remembers (in memory and on disk) that this node published a value now, so it is republished.
+    func recordPublished(_ value: [UInt8], at key: NodeID) {
         let record = ValueStore.Record(key: key, value: value, refreshedAt: now)
         publishedValues.store(value, at: key, now: record.refreshedAt)
         database.saveValue(record, in: .published, onError: storageErrorLogger)
-        return result
     }
 
     func publish(_ value: [UInt8], at key: NodeID) async -> StoreResult {

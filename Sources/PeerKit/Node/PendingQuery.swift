@@ -17,7 +17,8 @@ struct PendingQuery {
     let socketAddress: SocketAddress
     /// The id we believe the node has; nil when querying a bare address (join).
     let expectedID: NodeID?
-    let datagram: [UInt8]
+    /// The encoded query, kept for resends; set once the transaction id is known.
+    var datagram: [UInt8] = []
     let sentAt: NIODeadline
     var continuation: CheckedContinuation<QueryOutcome, Never>?
     var timers: [Scheduled<Void>] = []

@@ -21,7 +21,7 @@ struct Help: Verb {
             return .done
         }
         guard let type = VerbRegistry.verb(named: name) else { throw ShellError(Shell.unknownVerbMessage(name)) }
-        session.console.print(type.helpMessage(columns: 80).trimmingCharacters(in: .newlines))
+        session.console.print(type.helpMessage(columns: 80).trimmingTrailingNewlines)
         return .done
     }
 
@@ -40,17 +40,4 @@ struct Help: Verb {
         lines.append("Type 'help VERB' for a verb's usage and examples; TAB completes, Ctrl-D leaves.")
         return lines
     }
-}
-
-private extension String {
-    func trimmingCharacters(in set: Set<Character>) -> String {
-        var result = Substring(self)
-        while let first = result.first, set.contains(first) { result.removeFirst() }
-        while let last = result.last, set.contains(last) { result.removeLast() }
-        return String(result)
-    }
-}
-
-private extension Set<Character> {
-    static var newlines: Set<Character> { ["\n", "\r"] }
 }
