@@ -163,9 +163,9 @@ _p2psh() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--ephemeral --verbose -v --version -h --help)
+    local -a non_repeating_flags=(--ephemeral --no-announce --verbose -v --version -h --help)
     local -a repeating_options=(--bootstrap)
-    local -a non_repeating_options=(--port --host --data-dir)
+    local -a non_repeating_options=(--port --host --data-dir --share --http-port --secret --max-history)
     __p2psh_offer_flags_options 0
 
     # Offer option value completions
@@ -181,6 +181,19 @@ _p2psh() {
         return
         ;;
     '--bootstrap')
+        return
+        ;;
+    '--share')
+        __p2psh_add_completions -d
+        return
+        ;;
+    '--http-port')
+        return
+        ;;
+    '--secret')
+        return
+        ;;
+    '--max-history')
         return
         ;;
     esac

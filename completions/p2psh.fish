@@ -20,7 +20,7 @@ function __p2psh_parse_tokens -S
     set -l unparsed_tokens (__p2psh_tokens -pc)
     switch $unparsed_tokens[1]
     case 'p2psh'
-        __p2psh_parse_subcommand 0 'port=' 'host=' 'data-dir=' 'ephemeral' 'bootstrap=+' 'v/verbose' 'version' 'h/help'
+        __p2psh_parse_subcommand 0 'port=' 'host=' 'data-dir=' 'ephemeral' 'bootstrap=+' 'share=' 'http-port=' 'secret=' 'max-history=' 'no-announce' 'v/verbose' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __p2psh_parse_subcommand -r 1 'version'
@@ -82,6 +82,11 @@ complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p
 complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" data-dir' -l 'data-dir' -d 'Directory for the node database and history (default: $XDG_DATA_HOME/p2psh).' -rfa '(__p2psh_complete_directories)'
 complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" ephemeral' -l 'ephemeral' -d 'Keep nothing on disk: no database, no history.'
 complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh"' -l 'bootstrap' -d 'Join the network through this node at start-up; repeatable.' -rfka ''
+complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" share' -l 'share' -d 'Directory to share over HTTP; fetched files land in it (default: DATA_DIR/files; none with --ephemeral).' -rfa '(__p2psh_complete_directories)'
+complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" http-port' -l 'http-port' -d 'TCP port of the HTTP server that serves shared files (default: the --port number; 0 picks any free port).' -rfka ''
+complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" secret' -l 'secret' -d 'Secret that remote admin requests must send as \'Authorization: Bearer\' (default: generated into DATA_DIR/secret).' -rfka ''
+complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" max-history' -l 'max-history' -d 'Most nodes one neighbour query (who has NAME?) may reach.' -rfka ''
+complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" no-announce' -l 'no-announce' -d 'Do not announce shared files in the DHT; peers find them only by asking neighbours.'
 complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" v verbose' -l 'verbose' -s 'v' -d 'Log protocol activity to stderr.'
 complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" version' -l 'version' -d 'Show the version.'
 complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" h help' -s 'h' -l 'help' -d 'Show help information.'

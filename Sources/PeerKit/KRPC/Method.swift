@@ -1,4 +1,5 @@
-/// The KRPC methods a PeerKit node speaks: BEP 5's four and Khashmir's store.
+/// The KRPC methods a PeerKit node speaks: BEP 5's four, Khashmir's store, and `hello`,
+/// with which file-sharing peers introduce themselves.
 enum Method: String, Sendable, CaseIterable {
     case ping
     case findNode = "find_node"
@@ -7,4 +8,5 @@ enum Method: String, Sendable, CaseIterable {
     case findValue = "find_value"
     case getValue = "get_value"
     case storeValue = "store_value"
+    case hello
 }

@@ -19,6 +19,7 @@ extension Node {
         Method.findValue.rawValue: { (node, arguments, context) throws(KRPCError) in try node.answerFindValue(arguments, context) },
         Method.getValue.rawValue: { (node, arguments, context) throws(KRPCError) in try node.answerGetValue(arguments, context) },
         Method.storeValue.rawValue: { (node, arguments, context) throws(KRPCError) in try node.answerStoreValue(arguments, context) },
+        Method.hello.rawValue: { (node, arguments, context) throws(KRPCError) in try node.answerHello(arguments, context) },
     ]
 
     /// `nodes` and/or `nodes6` closest to `target`, by the families the requester wants (BEP 32 `want`),

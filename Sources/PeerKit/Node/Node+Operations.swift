@@ -4,6 +4,7 @@ extension Node {
     public func join(_ address: NodeAddress) async throws(NodeError) -> JoinResult {
         switch await query(.ping, to: address) {
         case .response(let contact, _):
+            await introduce(to: address)
             await fillTable()
             return JoinResult(contact: contact, knownNodes: table.count)
         case .error(let error):
@@ -58,7 +59,7 @@ extension Node {
         }
     }
 
-    private func traverse<Reply: Sendable>(
+    func traverse<Reply: Sendable>(
         _ target: NodeID, query: @escaping @Sendable (Node, Contact) async -> TraversalAnswer<Reply>
     ) async -> TraversalResult<Reply> {
         table.markLookedUp(target, now: now)

@@ -46,6 +46,10 @@ public actor Node {
     var verifying: Set<NodeAddress> = []
     /// Ids of full buckets' oldest nodes being pinged to see if they can be replaced.
     var evicting: Set<NodeID> = []
+    /// The peers that introduced themselves with `hello`, by node id.
+    var neighbourTable: [NodeID: Neighbour] = [:]
+    /// The TCP port this node serves files on, told to others in `hello`; nil when it serves none.
+    var httpPort: UInt16?
     var inReadBurst = false
     var unflushedWrites = false
     var checkpointTask: Scheduled<Void>?

@@ -21,6 +21,20 @@ public enum NodeError: Error, Sendable, Equatable, CustomStringConvertible {
     case sharePathRejected(path: String, reason: String)
     /// A requested share path is allowed but names no file.
     case sharedFileNotFound(String)
+    /// The HTTP port could not be bound.
+    case httpPortInUse(Int)
+    /// A provider's piece list contradicts itself or the file asked for.
+    case badPieceList(String)
+    /// No provider of a file could be found, by the DHT or by asking neighbours.
+    case fileNotFound(String)
+    /// Providers were found but the file could not be fetched from any of them; says how many failed and why.
+    case fetchFailed(String)
+    /// The target directory's file system has no room for the file.
+    case diskFull(directory: String, needed: Int64)
+    /// A file already exists under the name a fetch would give its result.
+    case targetExists(String)
+    /// A fetch has nowhere to put its file: the node shares no directory and no --to was given.
+    case noShareDirectory
 
     public var description: String {
         switch self {
@@ -40,6 +54,14 @@ public enum NodeError: Error, Sendable, Equatable, CustomStringConvertible {
             "share path \(path) is not allowed: \(reason); ask for a plain path relative to the share directory"
         case .sharedFileNotFound(let path):
             "no file \(path) in the share directory: check the name, or rescan if the file is new"
+        case .httpPortInUse(let port): "TCP port \(port) is in use for HTTP: try --http-port 0 for any free port"
+        case .badPieceList(let reason): "a provider's piece list is unusable: \(reason)"
+        case .fileNotFound(let what): "no provider has \(what): check the name, or join a node that shares it"
+        case .fetchFailed(let reason): reason
+        case .diskFull(let directory, let needed):
+            "no room for \(Int(needed).formatted()) bytes in \(directory): free some space or fetch with --to DIR"
+        case .targetExists(let path): "\(path) already exists: move it away or fetch with --to DIR"
+        case .noShareDirectory: "this node shares no directory: start p2psh with --share DIR, or fetch with --to DIR"
         }
     }
 }

@@ -35,14 +35,7 @@ public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// An id from 40 hexadecimal digits, or nil.
     public init?(hex: String) {
-        let utf8 = Array(hex.utf8)
-        guard utf8.count == 2 * Self.byteCount else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(Self.byteCount)
-        for index in stride(from: 0, to: utf8.count, by: 2) {
-            guard let high = hexDigitValue(utf8[index]), let low = hexDigitValue(utf8[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-        }
+        guard hex.utf8.count == 2 * Self.byteCount, let bytes = [UInt8](hex: hex) else { return nil }
         self.init(bytes: bytes)
     }
 
@@ -125,27 +118,5 @@ public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     public static func < (lhs: NodeID, rhs: NodeID) -> Bool {
         (lhs.high, lhs.middle, lhs.low) < (rhs.high, rhs.middle, rhs.low)
-    }
-}
-
-private func hexDigitValue(_ character: UInt8) -> UInt8? {
-    switch character {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): return character - UInt8(ascii: "0")
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): return character - UInt8(ascii: "a") + 10
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): return character - UInt8(ascii: "A") + 10
-    default: return nil
-    }
-}
-
-extension Sequence<UInt8> {
-    /// Lowercase hexadecimal, two digits a byte.
-    public var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var result: [UInt8] = []
-        for byte in self {
-            result.append(digits[Int(byte >> 4)])
-            result.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: result, as: UTF8.self)
     }
 }

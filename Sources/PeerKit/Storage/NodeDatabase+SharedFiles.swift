@@ -88,11 +88,15 @@ extension NodeDatabase {
         })
     }
 
-    /// How many times a shared file was served, or nil when it is not in the index.
-    func sharedFileTimesServed(_ path: String) throws(NodeError) -> Int? {
+    /// How many times each indexed file was served, by path.
+    func sharedFilesTimesServed() throws(NodeError) -> [String: Int] {
         do {
             return try queue.read { db in
-                try Int.fetchOne(db, sql: "SELECT times_served FROM shared_files WHERE path = ?", arguments: [path])
+                var counts: [String: Int] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT path, times_served FROM shared_files") {
+                    counts[row["path"]] = row["times_served"]
+                }
+                return counts
             }
         } catch {
             throw .storage("cannot read the share index: \(error)")

@@ -20,6 +20,10 @@ final class Completer: Sendable {
         var keys: [String] = []
         /// Keys this node holds values for, as 40 hex digits.
         var heldKeys: [String] = []
+        /// File names fetched or shared in this session, and seen on the network.
+        var fileNames: [String] = []
+        /// Files this node shares.
+        var localFileNames: [String] = []
     }
 
     private let vocabulary = Mutex(Vocabulary())
@@ -40,6 +44,7 @@ final class Completer: Sendable {
             case "help": candidates = position == 1 ? VerbRegistry.names : []
             case "join": candidates = snapshot.peerAddresses
             case "get", "store": candidates = position == 1 ? snapshot.keys + snapshot.heldKeys : []
+            case "fetch": candidates = position == 1 ? snapshot.fileNames + snapshot.localFileNames : []
             default: candidates = []
             }
         }

@@ -92,15 +92,17 @@ struct Shell {
         }
     }
 
-    /// Learns the current peer addresses and the keys this node holds, for TAB completion.
+    /// Learns the current peer addresses, the keys this node holds and the file names seen, for TAB completion.
     private static func refreshCompletions(_ session: ShellSession) {
         guard session.console.isInteractive else { return }
         _ = InterruptibleRun.run {
             let peers = await session.node.routingTable().map { "\($0.address)" }
             let held = await session.node.heldKeys().map(\.hex)
+            let seen = await session.peer.seenNames
             session.completer.update { vocabulary in
                 vocabulary.peerAddresses = peers
                 vocabulary.heldKeys = held
+                vocabulary.fileNames = Array(Set(vocabulary.fileNames + seen))
             }
         }
     }

@@ -8,8 +8,11 @@ struct Stats: Verb {
         abstract: "Show the node's state and traffic counters.",
         discussion: """
             Uptime, node id, addresses, routing table and network size estimate, values held, \
-            packets and bytes in and out, and for each KRPC method: queries sent, answered, \
-            failed, mean round trip, and queries received.
+            packets and bytes in and out; the HTTP address, share directory, files shared, \
+            bytes uploaded and downloaded, fetches that succeeded and failed, neighbours, and \
+            the admin secret (what remote admin requests must send as 'Authorization: Bearer'); \
+            and for each KRPC method: queries sent, answered, failed, mean round trip, and \
+            queries received.
 
             Example:
               stats
@@ -19,6 +22,7 @@ struct Stats: Verb {
 
     func execute(in session: ShellSession) async throws -> VerbResult {
         let stats = await session.node.statistics()
+        let sharing = await session.peer.statistics()
         let now = session.node.configuration.clock()
         let summary: [[String]] = [
             ["uptime", Formatting.duration(now.timeIntervalSince(stats.startedAt))],
@@ -33,6 +37,13 @@ struct Stats: Verb {
             ["packets in/out", "\(stats.packetsIn) / \(stats.packetsOut)"],
             ["bytes in/out", "\(Formatting.bytes(stats.bytesIn)) / \(Formatting.bytes(stats.bytesOut))"],
             ["malformed in", "\(stats.malformedIn)"],
+            ["http", sharing.httpAddress],
+            ["share directory", sharing.shareDirectory ?? "none"],
+            ["files shared", "\(sharing.filesShared) (\(Formatting.bytes(Int(sharing.bytesShared))))"],
+            ["uploaded/downloaded", "\(Formatting.bytes(Int(sharing.bytesUploaded))) / \(Formatting.bytes(Int(sharing.bytesDownloaded)))"],
+            ["fetches ok/failed", "\(sharing.fetchesSucceeded) / \(sharing.fetchesFailed)"],
+            ["neighbours", "\(sharing.neighbours)"],
+            ["admin secret", session.peer.configuration.secret.text],
         ]
         for line in Formatting.table(summary.map { [$0[0] + ":", $0[1]] }) { session.console.print(line) }
         var rows = [["method", "sent", "ok", "failed", "avg ms", "received"]]

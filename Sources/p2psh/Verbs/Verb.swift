@@ -19,12 +19,13 @@ enum VerbResult: Sendable {
 enum VerbGroup: String, CaseIterable, Sendable {
     case network = "Network"
     case values = "Values"
+    case files = "Files"
     case shell = "Shell"
 }
 
 /// The verbs of the shell, in the order `help` lists them.
 enum VerbRegistry {
-    static let verbs: [any Verb.Type] = [Join.self, Peers.self, Stats.self, Store.self, Get.self, Help.self, Exit.self]
+    static let verbs: [any Verb.Type] = [Join.self, Peers.self, Stats.self, Store.self, Get.self, Fetch.self, Share.self, Files.self, Help.self, Exit.self]
 
     /// Every name a verb answers to, aliases included.
     static var names: [String] {

@@ -1,0 +1,26 @@
+/// The settings of a node's file-sharing peer, each with the default it runs with.
+public struct SharingConfiguration: Sendable {
+    /// The directory shared over HTTP, where fetched files land by default; nil shares nothing.
+    public var shareDirectory: String?
+    /// Address to bind the HTTP server to.
+    public var httpHost = "0.0.0.0"
+    /// TCP port of the HTTP server; 0 picks any free port.
+    public var httpPort = 6881
+    /// The secret that admin requests (`/admin/…`) must carry as `Authorization: Bearer`.
+    public var secret: AdminSecret
+    /// The most nodes one neighbour query may reach, this one included (the seed's MAX_HISTORY_LENGTH).
+    public var maxHistory = 6
+    /// Announce shared files in the DHT. Without it they are found only by neighbour queries.
+    public var announces = true
+    /// Seconds between announcements of a file: under the 45 minutes an `announce_peer`
+    /// record lives on PeerKit nodes, so a file stays findable while it is shared.
+    public var announceInterval: Double = 20 * 60
+    /// Seconds between rescans of the share directory for files added or changed behind our back.
+    public var rescanInterval: Double = 5 * 60
+    /// Seconds to wait for a neighbour's answer to "who has NAME?" (which may ask its own neighbours).
+    public var neighbourQueryTimeout: Double = 10
+
+    public init(secret: AdminSecret) {
+        self.secret = secret
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import PeerKit
+import Synchronization
+
+/// A download's live progress line on a terminal: bytes, rate, peers and time left.
+///
+/// It draws only when a person is watching (``Console/isInteractive``), at most five times a
+/// second, on one line that ``finish()`` erases, so the final result line stands alone. In a
+/// pipe it draws nothing.
+final class ProgressBar: Sendable {
+    private struct State {
+        var lastDraw: ContinuousClock.Instant?
+        var drawn = false
+        /// (time, bytes) samples over the last few seconds, for the rate.
+        var samples: [(ContinuousClock.Instant, Int64)] = []
+    }
+
+    private let label: String
+    private let console: Console
+    private let started = ContinuousClock.now
+    private let state = Mutex(State())
+
+    init(label: String, console: Console) {
+        self.label = label
+        self.console = console
+    }
+
+    func update(_ progress: DownloadProgress) {
+        guard console.isInteractive else { return }
+        let now = ContinuousClock.now
+        let line: String? = state.withLock { state in
+            state.samples.append((now, progress.bytesFetched))
+            state.samples.removeAll { now - $0.0 > .seconds(3) }
+            if let last = state.lastDraw, now - last < .milliseconds(200), progress.bytesVerified < progress.totalBytes {
+                return nil
+            }
+            state.lastDraw = now
+            state.drawn = true
+            return render(progress, rate: Self.rate(state.samples))
+        }
+        if let line { FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + line).utf8)) }
+    }
+
+    /// Erases the progress line, if one was drawn.
+    func finish() {
+        let drawn = state.withLock { $0.drawn }
+        if drawn { FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8)) }
+    }
+
+    private func render(_ progress: DownloadProgress, rate: Double) -> String {
+        let total = max(progress.totalBytes, 1)
+        let fraction = min(1, Double(progress.bytesVerified) / Double(total))
+        let width = 20
+        let filled = Int(fraction * Double(width))
+        let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "")
+            + String(repeating: " ", count: max(0, width - filled - 1))
+        var line = "\(label)  [\(bar)] \(Formatting.bytes(Int(progress.bytesVerified))) / \(Formatting.bytes(Int(progress.totalBytes)))"
+        if rate > 0 {
+            let remaining = Double(progress.totalBytes - progress.bytesVerified) / rate
+            line += "  \(Formatting.bytes(Int(rate)))/s  \(progress.activeProviders) peer\(progress.activeProviders == 1 ? "" : "s")"
+            line += "  ETA \(Formatting.duration(remaining))"
+        }
+        return line
+    }
+
+    private static func rate(_ samples: [(ContinuousClock.Instant, Int64)]) -> Double {
+        guard let first = samples.first, let last = samples.last, last.0 > first.0 else { return 0 }
+        let seconds = Double((last.0 - first.0).components.attoseconds) / 1e18 + Double((last.0 - first.0).components.seconds)
+        return Double(last.1 - first.1) / seconds
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import PeerKit
+
+struct Share: Verb {
+    static let configuration = CommandConfiguration(
+        commandName: "share",
+        abstract: "Copy a file into the share directory, and share it.",
+        discussion: """
+            The file is copied, not linked: what peers download stays what was hashed even if \
+            the original changes, and a link out of the share directory would not be served. \
+            The copy is hashed, served over HTTP and announced in the DHT. A file already in \
+            the share directory is simply (re)indexed. Files copied into the directory by other \
+            means are picked up by 'files' and by a rescan every 5 minutes.
+
+            Examples:
+              share ~/notes.txt
+              share ./build/app.tar.gz --as app-1.2.tar.gz
+            """)
+    static let group = VerbGroup.files
+    static let synopsis = "PATH [--as NAME]"
+
+    @Argument(help: ArgumentHelp("The file to share.", valueName: "path"), completion: .file())
+    var path: String
+
+    @Option(name: .customLong("as"), help: ArgumentHelp("The name to share it under (default: its file name).",
+                                                        valueName: "name"))
+    var name: String?
+
+    func execute(in session: ShellSession) async throws -> VerbResult {
+        let file = try await session.peer.share(NSString(string: path).expandingTildeInPath, as: name)
+        session.completer.update { $0.fileNames.append(file.path) }
+        session.console.print("sharing \(file.path)  \(Formatting.bytes(Int(file.size)))  sha256 \(file.sha256.hexString)")
+        return .done
+    }
+}

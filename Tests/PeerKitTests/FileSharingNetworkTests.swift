@@ -1,0 +1,178 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Synchronization
+import Testing
+import TestSupport
+@testable import PeerKit
+
+/// Real nodes with real file-sharing peers on 127.0.0.1 in this process: files shared by one
+/// node are found through the DHT or through neighbours, and fetched, byte for byte.
+@Suite(.serialized) struct FileSharingNetworkTests {
+    struct SharingNode {
+        let node: Node
+        let peer: FileSharingPeer
+        let share: String
+
+        func close() async {
+            await peer.close()
+            await node.close()
+        }
+    }
+
+    static let secret = AdminSecret("test-secret-0123456789abcdef")
+
+    static func start(announces: Bool = true, files: [String: [UInt8]] = [:]) async throws -> SharingNode {
+        let share = TestPaths.temporaryDirectory()
+        for (name, bytes) in files {
+            try Data(bytes).write(to: URL(fileURLWithPath: share + "/" + name))
+        }
+        let node = try await TestNetwork.startNode()
+        var configuration = SharingConfiguration(secret: secret)
+        configuration.httpHost = "127.0.0.1"
+        configuration.httpPort = 0
+        configuration.shareDirectory = share
+        configuration.announces = announces
+        let peer = try await FileSharingPeer.start(node: node, configuration: configuration)
+        return SharingNode(node: node, peer: peer, share: share)
+    }
+
+    static func randomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
+        var generator = NodeRandom(seed: seed)
+        return (0..<count).map { _ in UInt8.random(in: 0 ... .max, using: &generator) }
+    }
+
+    static func join(_ joiner: SharingNode, to other: SharingNode) async throws {
+        _ = try await joiner.node.join(try #require(await other.node.localAddress))
+    }
+
+    /// Announces until at least one node took the announcement (bounded).
+    static func announce(_ node: SharingNode) async throws {
+        for _ in 0..<20 {
+            if await node.peer.announceDue() > 0 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("no node took the announcement")
+    }
+
+    @Test func aFileSharedByOneNodeIsFetchedByNameAndByHashThroughTheDHT() async throws {
+        let content = Self.randomBytes(2 * SharedFile.pieceSize + 12_345, seed: 1)
+        let a = try await Self.start(files: ["report.bin": content])
+        let b = try await Self.start()
+        let c = try await Self.start()
+        defer { Task { for n in [a, b, c] { await n.close() } } }
+        try await Self.join(b, to: a)
+        try await Self.join(c, to: a)
+        try await Self.join(c, to: b)
+        try await Self.announce(a)
+
+        let sources = SourceLog()
+        let byName = try await c.peer.fetch("report.bin", resolved: { plan in sources.add(plan.source) })
+        #expect(!byName.alreadyPresent)
+        #expect(byName.shared)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: c.share + "/report.bin")) == Data(content))
+        #expect(sources.all == [.dht])
+
+        let elsewhere = TestPaths.temporaryDirectory()
+        let sha256 = byName.sha256
+        let byHash = try await b.peer.fetch(sha256, to: elsewhere)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: elsewhere + "/report.bin")) == Data(content))
+        #expect(byHash.sha256 == sha256)
+
+        // Fetching what is already shared downloads nothing.
+        let again = try await c.peer.fetch("report.bin")
+        #expect(again.alreadyPresent)
+        let stats = await c.peer.statistics()
+        #expect(stats.fetchesSucceeded == 2)
+        #expect(stats.bytesDownloaded == Int64(content.count))
+    }
+
+    @Test func aFileTwoHopsAwayIsFoundByTheNeighbourQueryWithoutTheDHT() async throws {
+        let content = Self.randomBytes(300_000, seed: 2)
+        let a = try await Self.start(announces: false, files: ["far.txt": content])
+        let b = try await Self.start(announces: false)
+        let c = try await Self.start(announces: false)
+        defer { Task { for n in [a, b, c] { await n.close() } } }
+        try await Self.join(b, to: a)  // a and b are neighbours
+        try await Self.join(c, to: b)  // b and c are neighbours; a is not c's neighbour
+        #expect(await !c.node.neighbours().map(\.id).contains(a.node.id))
+        #expect(await c.node.neighbours().map(\.id) == [b.node.id])
+
+        let sources = SourceLog()
+        let report = try await c.peer.fetch("far.txt", resolved: { plan in sources.add(plan.source) })
+        #expect(sources.all == [.neighbours])
+        #expect(report.providers == 1)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: c.share + "/far.txt")) == Data(content))
+    }
+
+    @Test func aFileHeldByThreeProvidersComesFromMoreThanOne() async throws {
+        let content = Self.randomBytes(12 * SharedFile.pieceSize, seed: 3)
+        var providers: [SharingNode] = []
+        for _ in 0..<3 { providers.append(try await Self.start(files: ["big.bin": content])) }
+        let fetcher = try await Self.start()
+        let everyone = providers + [fetcher]
+        defer { Task { for n in everyone { await n.close() } } }
+        for provider in providers.dropFirst() { try await Self.join(provider, to: providers[0]) }
+        try await Self.join(fetcher, to: providers[0])
+        for provider in providers { try await Self.announce(provider) }
+
+        let counted = SourceLog()
+        let report = try await fetcher.peer.fetch("big.bin", resolved: { plan in counted.add(plan.source, providers: plan.providers.count) })
+        #expect(counted.providerCounts.first == 3)
+        #expect(report.providers > 1)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: fetcher.share + "/big.bin")) == Data(content))
+        var uploaded: Int64 = 0
+        for provider in providers { uploaded += await provider.peer.statistics().bytesUploaded }
+        #expect(uploaded >= Int64(content.count))
+    }
+
+    @Test func aMissingFileIsReportedAsNotFound() async throws {
+        let a = try await Self.start()
+        let b = try await Self.start()
+        defer { Task { for n in [a, b] { await n.close() } } }
+        try await Self.join(b, to: a)
+        await #expect(throws: NodeError.fileNotFound("\"nothing-here.txt\"")) {
+            _ = try await b.peer.fetch("nothing-here.txt")
+        }
+        #expect(await b.peer.statistics().fetchesFailed == 1)
+    }
+
+    @Test func aTrustedAdminOrdersAFetchOverHTTP() async throws {
+        let content = Self.randomBytes(100_000, seed: 4)
+        let a = try await Self.start(files: ["ordered.txt": content])
+        let b = try await Self.start()
+        defer { Task { for n in [a, b] { await n.close() } } }
+        try await Self.join(b, to: a)
+        try await Self.announce(a)
+        let url = "http://127.0.0.1:\(await b.peer.httpPort)/admin/fetch?file=ordered.txt"
+
+        // Without the secret, or with a wrong one: 401, and nothing is fetched.
+        for header in [nil, "Bearer wrong-secret-0123456789abcdef"] {
+            var request = HTTPClientRequest(url: url)
+            request.method = .POST
+            if let header { request.headers.add(name: "Authorization", value: header) }
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            #expect(response.status == .unauthorized)
+            _ = try await response.body.collect(upTo: 1 << 16)
+        }
+        #expect(!FileManager.default.fileExists(atPath: b.share + "/ordered.txt"))
+
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(Self.secret.text)")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        #expect(response.status == .ok)
+        let body = try await response.body.collect(upTo: 1 << 16)
+        let report = try JSONDecoder().decode(FetchReport.self, from: Data(buffer: body))
+        #expect(report.sha256 == (try await a.peer.files()).first?.sha256)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: b.share + "/ordered.txt")) == Data(content))
+    }
+}
+
+/// Records what a fetch's `resolved` callback saw.
+final class SourceLog: Sendable {
+    private let state = Mutex<([FetchPlan.Source], [Int])>(([], []))
+    func add(_ source: FetchPlan.Source, providers: Int = 0) { state.withLock { $0.0.append(source); $0.1.append(providers) } }
+    var all: [FetchPlan.Source] { state.withLock { $0.0 } }
+    var providerCounts: [Int] { state.withLock { $0.1 } }
+}

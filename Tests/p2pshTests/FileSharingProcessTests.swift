@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// File sharing between separate `p2psh` processes, driven through pipes, and real `curl`.
+@Suite(.timeLimit(.minutes(3))) struct FileSharingProcessTests {
+    /// A sharing process: its UDP address and HTTP port, learned from `stats`.
+    struct Sharer {
+        let shell: ShellProcess
+        let httpPort: Int
+        let share: String
+
+        static func start(files: [String: Data], extra: [String] = []) async throws -> Sharer {
+            let share = TestPaths.temporaryDirectory()
+            for (name, data) in files { try data.write(to: URL(fileURLWithPath: share + "/" + name)) }
+            let shell = try await ShellProcess.start(["--ephemeral", "--share", share] + extra)
+            let line = try await shell.child.waitForLine(containing: "http:")
+            guard let port = line.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else {
+                throw ChildProcess.Timeout(description: "no HTTP port in '\(line)'")
+            }
+            return Sharer(shell: shell, httpPort: port, share: share)
+        }
+    }
+
+    static func randomData(_ count: Int) -> Data {
+        Data((0..<count).map { _ in UInt8.random(in: 0 ... .max) })
+    }
+
+    @Test func threeProcessesShareAFileByNameAndByHash() async throws {
+        let content = Self.randomData(3 * 1_048_576 + 777)
+        let a = try await Sharer.start(files: ["notes.bin": content])
+        defer { a.shell.child.terminate() }
+        let b = try await Sharer.start(files: [:])
+        defer { b.shell.child.terminate() }
+        b.shell.child.send("join \(a.shell.address)\n")
+        _ = try await b.shell.child.waitForLine(containing: "joined")
+
+        let c = TestPaths.temporaryDirectory()
+        let elsewhere = TestPaths.temporaryDirectory()
+        let sha256 = try await sha256sum(content)
+        let script = """
+            join \(a.shell.address)
+            join \(b.shell.address)
+            fetch \(sha256) --to \(elsewhere)
+            fetch notes.bin
+            files
+            fetch no-such-file.bin
+            """
+        let run = try await p2psh(["--ephemeral", "--port", "0", "--share", c], input: script + "\n", timeout: 90)
+        #expect(run.status == 1, "the missing file fails the script")
+        #expect(run.stderr.contains("error: no provider has \"no-such-file.bin\""), "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.filter { $0.hasPrefix("fetched ") }.count == 2, "\(run.stdout)")
+        #expect(lines.contains { $0.hasPrefix("notes.bin") && $0.contains(sha256) }, "files lists it")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: c + "/notes.bin")) == content)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: elsewhere + "/notes.bin")) == content)
+        // No temporary file is left behind under any name.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: c) == ["notes.bin"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere) == ["notes.bin"])
+        #expect(try await a.shell.exit() == 0)
+        #expect(try await b.shell.exit() == 0)
+    }
+
+    @Test func curlDownloadsASharedFileWholeAndByRange() async throws {
+        let content = Self.randomData(200_000)
+        let a = try await Sharer.start(files: ["data.bin": content])
+        defer { a.shell.child.terminate() }
+        let output = TestPaths.temporaryDirectory()
+        let whole = try await ChildProcess.run("/usr/bin/curl", ["-sS", "-f", "-o", output + "/whole",
+                                                                 "http://127.0.0.1:\(a.httpPort)/files/data.bin"])
+        #expect(whole.status == 0, "\(whole.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: output + "/whole")) == content)
+        let part = try await ChildProcess.run("/usr/bin/curl", ["-sS", "-f", "-r", "1000-1999", "-o", output + "/part",
+                                                                "http://127.0.0.1:\(a.httpPort)/files/data.bin"])
+        #expect(part.status == 0, "\(part.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: output + "/part")) == content[1000..<2000])
+        #expect(try await a.shell.exit() == 0)
+    }
+
+    @Test func aRemoteAdminFetchNeedsTheSecret() async throws {
+        let content = Self.randomData(50_000)
+        let a = try await Sharer.start(files: ["ordered.bin": content])
+        defer { a.shell.child.terminate() }
+        let secret = "process-test-secret-0123456789"
+        let b = try await Sharer.start(files: [:], extra: ["--secret", secret])
+        defer { b.shell.child.terminate() }
+        b.shell.child.send("join \(a.shell.address)\n")
+        _ = try await b.shell.child.waitForLine(containing: "joined")
+        let url = "http://127.0.0.1:\(b.httpPort)/admin/fetch?file=ordered.bin"
+
+        let refused = try await ChildProcess.run("/usr/bin/curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+                                                                   "-H", "Authorization: Bearer not-the-secret", url])
+        #expect(refused.stdout == "401")
+        #expect(!FileManager.default.fileExists(atPath: b.share + "/ordered.bin"))
+
+        let ordered = try await ChildProcess.run("/usr/bin/curl", ["-sS", "-f", "-X", "POST",
+                                                                   "-H", "Authorization: Bearer \(secret)", url], timeout: 60)
+        #expect(ordered.status == 0, "\(ordered.stderr)")
+        #expect(ordered.stdout.contains("\"sha256\""))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: b.share + "/ordered.bin")) == content)
+        #expect(try await a.shell.exit() == 0)
+        #expect(try await b.shell.exit() == 0)
+    }
+
+    private func sha256sum(_ data: Data) async throws -> String {
+        let file = TestPaths.temporaryDirectory() + "/content"
+        try data.write(to: URL(fileURLWithPath: file))
+        let result = try await ChildProcess.run("/usr/bin/sha256sum", [file])
+        return String(result.stdout.prefix(64))
+    }
+}
