@@ -2,7 +2,7 @@
 SWIFT ?= swift
 ARGS ?=
 
-.PHONY: run test bench build deps test-deps clean
+.PHONY: run test bench build deps test-deps bench-deps clean
 
 deps:
 	@scripts/install-deps
@@ -20,8 +20,12 @@ test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
-bench: deps
+bench-deps:
+	@scripts/install-deps bench
+
+bench: deps bench-deps
 	$(SWIFT) build -c release --product p2psh-bench
+	$(SWIFT) build -c release --product p2psh
 	.build/release/p2psh-bench $(ARGS)
 
 clean:

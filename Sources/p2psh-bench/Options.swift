@@ -16,12 +16,20 @@ struct Options: Sendable {
     var loadHelpers = 20
     /// Skip the find_node load test.
     var skipLoad = false
+    /// Size of the file the transfer benchmark fetches, in MiB.
+    var transferMegabytes = 1024
+    /// Times each transfer contender runs; the best run counts.
+    var transferRounds = 2
+    /// Skip the transfer benchmark, or run only it.
+    var skipTransfer = false
+    var onlyTransfer = false
     /// Whole-process budget in seconds: the watchdog exits after it, so the bench always ends.
     var timeout = 1200.0
 
     static let usage = """
         usage: p2psh-bench [--sizes 100,500] [--ops 100] [--concurrency 32]
-                           [--load-seconds 3] [--window 512] [--helpers 20] [--no-load] [--timeout 1200]
+                           [--load-seconds 3] [--window 512] [--helpers 20] [--no-load]
+                           [--transfer-mib 1024] [--rounds 2] [--no-transfer | --only-transfer] [--timeout 1200]
         """
 
     static func parse(_ arguments: [String]) -> Options {
@@ -66,6 +74,10 @@ struct Options: Sendable {
             case "--window": options.loadWindow = min(positiveInt(argument), 16384)
             case "--helpers": options.loadHelpers = positiveInt(argument)
             case "--no-load": options.skipLoad = true
+            case "--transfer-mib": options.transferMegabytes = positiveInt(argument)
+            case "--rounds": options.transferRounds = positiveInt(argument)
+            case "--no-transfer": options.skipTransfer = true
+            case "--only-transfer": options.onlyTransfer = true
             case "--timeout": options.timeout = positiveDouble(argument)
             case "-h", "--help":
                 print(usage)

@@ -1,11 +1,27 @@
 import Foundation
 
-// p2psh-bench: PeerKit on in-process loopback networks, and one node under find_node load.
+// p2psh-bench: fetching a big file over loopback HTTP against curl and aria2c, PeerKit on
+// in-process loopback networks, and one node under find_node load.
 // Run by `make bench`; `--help` lists the options. Every wait has a deadline and a
 // watchdog bounds the whole run, so the bench always terminates.
 
 let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
 Watchdog.arm(seconds: options.timeout)
+
+// The transfer runs first, so that the process's peak RSS after it is the downloader's own.
+if !options.skipTransfer {
+    do {
+        let transfer = try await TransferBenchmark.run(options: options)
+        Output.line("p2psh-bench: fetching one file over 127.0.0.1 from p2psh provider processes (best of \(options.transferRounds))")
+        Output.line("")
+        for line in TransferTable.lines(transfer) { Output.line(line) }
+        Output.line("")
+    } catch {
+        Output.line("transfer benchmark failed: \(error)")
+        exit(1)
+    }
+    if options.onlyTransfer { exit(0) }
+}
 
 Output.line("p2psh-bench: \(options.operations) stores and gets per network, nodes on 127.0.0.1 (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
 Output.line("")

@@ -48,15 +48,20 @@ final class TestPieceProvider: Sendable {
     private let state: State
 
     fileprivate final class State: Sendable {
-        let data: ByteBuffer
+        /// The file in chunks of 1 MiB: a slice of a `ByteBuffer` that starts beyond 16 MiB
+        /// is a copy, so one big buffer would make the server copy every piece it sends.
+        let chunks: [ByteBuffer]
+        let size: Int64
+        static let chunkSize = 1 << 20
         let list: PieceList
         let faults: Faults
         /// Start offsets of the piece requests answered (whole or not), in order.
         let requests = Mutex<[Int64]>([])
         let stopper = Mutex<(@Sendable () -> Void)?>(nil)
 
-        init(data: ByteBuffer, list: PieceList, faults: Faults) {
-            self.data = data
+        init(data: [ByteBuffer], list: PieceList, faults: Faults) {
+            chunks = data
+            size = Int64(data.map(\.readableBytes).reduce(0, +))
             self.list = list
             self.faults = faults
         }
@@ -75,12 +80,19 @@ final class TestPieceProvider: Sendable {
 
     /// Starts serving `data` described by `list`.
     static func start(data: [UInt8], list: PieceList, faults: Faults = Faults()) async throws -> TestPieceProvider {
-        try await start(buffer: ByteBuffer(bytes: data), list: list, faults: faults)
+        try await start(chunks: chunked(data), list: list, faults: faults)
     }
 
-    /// Starts serving `buffer` (shared, not copied) described by `list`.
-    static func start(buffer: ByteBuffer, list: PieceList, faults: Faults = Faults()) async throws -> TestPieceProvider {
-        let state = State(data: buffer, list: list, faults: faults)
+    /// `data` in the chunks a provider serves from (to share between providers).
+    static func chunked(_ data: [UInt8]) -> [ByteBuffer] {
+        stride(from: 0, to: data.count, by: State.chunkSize).map {
+            ByteBuffer(bytes: data[$0 ..< min($0 + State.chunkSize, data.count)])
+        }
+    }
+
+    /// Starts serving `chunks` (from ``chunked(_:)``; shared, not copied) described by `list`.
+    static func start(chunks: [ByteBuffer], list: PieceList, faults: Faults = Faults()) async throws -> TestPieceProvider {
+        let state = State(data: chunks, list: list, faults: faults)
         let router = Router()
         router.get("/pieces/:hash") { _, context -> Response in
             guard context.parameters.get("hash") == list.sha256 else { return Response(status: .notFound) }
@@ -119,7 +131,6 @@ enum TestProviderError: Error { case didNotStart, timedOut }
 extension TestPieceProvider.State {
     /// The answer to a `/sha256` request.
     func answer(_ request: Request) async throws -> Response {
-        let size = Int64(data.readableBytes)
         var range: Range<Int64> = 0 ..< size
         var partial = false
         if !faults.ignoreRange, let header = request.headers[.range], header.hasPrefix("bytes=") {
@@ -135,18 +146,26 @@ extension TestPieceProvider.State {
             requests.append(range.lowerBound)
             return requests.count
         }
-        var body = data.getSlice(at: Int(range.lowerBound), length: Int(range.count))!
+        var parts: [ByteBuffer] = []
+        var offset = range.lowerBound
+        while offset < range.upperBound {
+            let chunk = Int(offset / Int64(Self.chunkSize)), within = Int(offset % Int64(Self.chunkSize))
+            let count = min(chunks[chunk].readableBytes - within, Int(range.upperBound - offset))
+            parts.append(chunks[chunk].getSlice(at: within, length: count)!)
+            offset += Int64(count)
+        }
         let piece = Int(range.lowerBound / Int64(list.pieceSize))
-        if faults.corruptAll || faults.corruptPieces.contains(piece), body.readableBytes > 0 {
-            var copy = ByteBuffer(buffer: body)
+        if faults.corruptAll || faults.corruptPieces.contains(piece), !parts.isEmpty {
+            var copy = ByteBuffer()
+            for part in parts { copy.writeImmutableBuffer(part) }
             let index = copy.readableBytes / 2
             copy.setInteger(copy.getInteger(at: index, as: UInt8.self)! ^ 0x5A, at: index)
-            body = copy
+            parts = [copy]
         }
         var headers: HTTPFields = [.contentType: "application/octet-stream", .acceptRanges: "bytes"]
         if partial { headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(size)" }
         let status: HTTPResponse.Status = partial ? .partialContent : .ok
-        let length = body.readableBytes
+        let length = Int(range.count)
         let dying = faults.dieAfterPieces.map { served > $0 } ?? false
         if dying {
             let stop = stopper.withLock { $0 }
@@ -154,14 +173,16 @@ extension TestPieceProvider.State {
         }
         let (delay, stall) = (faults.delay, faults.stall)
         let extra = faults.extraBytes
-        let responseBody = ResponseBody(contentLength: extra > 0 ? nil : length) { [body] writer in
+        let responseBody = ResponseBody(contentLength: extra > 0 ? nil : length) { [parts] writer in
             if let delay { try await Task.sleep(for: delay) }
             if dying || stall {
-                try await writer.write(body.getSlice(at: body.readerIndex, length: length / 2)!)
+                var half = ByteBuffer()
+                for part in parts { half.writeImmutableBuffer(part) }
+                try await writer.write(half.getSlice(at: 0, length: length / 2)!)
                 if stall { try await Task.sleep(for: .seconds(60)) }
                 throw TestProviderError.timedOut  // closes the connection mid-body
             }
-            try await writer.write(body)
+            try await writer.write(contentsOf: parts)
             if extra > 0 { try await writer.write(ByteBuffer(repeating: 0x42, count: extra)) }
             try await writer.finish(nil)
         }

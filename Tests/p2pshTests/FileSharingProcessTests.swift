@@ -109,3 +109,38 @@ import TestSupport
         return String(result.stdout.prefix(64))
     }
 }
+
+/// `share`, `files` and the admin secret of a node with a data directory.
+@Suite(.timeLimit(.minutes(2))) struct ShareVerbTests {
+    @Test func shareCopiesAFileInAndFilesListsIt() async throws {
+        let data = TestPaths.temporaryDirectory()
+        let outside = TestPaths.temporaryDirectory() + "/my notes.txt"
+        try Data("hello, share\n".utf8).write(to: URL(fileURLWithPath: outside))
+        let script = """
+            share '\(outside)'
+            share '\(outside)' --as renamed.txt
+            share '\(outside)'
+            share '\(outside)' --as .hidden
+            files
+            stats
+            """
+        let run = try await p2psh(["--data-dir", data, "--port", "0"], input: script + "\n")
+        #expect(run.status == 1, "the two bad shares fail")
+        #expect(run.stderr.contains("already exists"), "\(run.stderr)")
+        #expect(run.stderr.contains("hidden"), "\(run.stderr)")
+        let shared = try FileManager.default.contentsOfDirectory(atPath: data + "/files").sorted()
+        #expect(shared == ["my notes.txt", "renamed.txt"])
+        #expect(try String(contentsOfFile: data + "/files/renamed.txt", encoding: .utf8) == "hello, share\n")
+        #expect(run.stdout.contains("sharing my notes.txt"))
+        let listed = run.stdout.split(separator: "\n").filter { $0.hasPrefix("my notes.txt") || $0.hasPrefix("renamed.txt") }
+        #expect(listed.count == 2)
+
+        // The secret was generated, private, and `stats` shows it.
+        var info = stat()
+        #expect(stat(data + "/secret", &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o600)
+        let secret = try String(contentsOfFile: data + "/secret", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(secret.count >= 32)
+        #expect(run.stdout.contains("admin secret:") && run.stdout.contains(secret))
+    }
+}

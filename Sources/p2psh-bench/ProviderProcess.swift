@@ -1,0 +1,67 @@
+import Foundation
+
+/// A `p2psh` process that shares a directory, for the transfer benchmark: started with
+/// pipes, asked for `stats` to learn its HTTP port, and stopped with `exit`.
+final class ProviderProcess: @unchecked Sendable {
+    // @unchecked: `process` and the pipes are set once in `start` and then only read;
+    // Foundation's Process and FileHandle are safe to use from any thread.
+    private let process: Process
+    private let input: FileHandle
+    let httpPort: Int
+
+    private init(process: Process, input: FileHandle, httpPort: Int) {
+        self.process = process
+        self.input = input
+        self.httpPort = httpPort
+    }
+
+    /// The release `p2psh` beside this executable.
+    static var executable: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("p2psh").path
+    }
+
+    static func start(sharing directory: String) async throws -> ProviderProcess {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["--ephemeral", "--host", "127.0.0.1", "--port", "0", "--share", directory]
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        stdin.fileHandleForWriting.write(Data("stats\n".utf8))
+        let reader = stdout.fileHandleForReading
+        var text = ""
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline {
+            let chunk = reader.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("http:") }),
+               let port = line.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) {
+                return ProviderProcess(process: process, input: stdin.fileHandleForWriting, httpPort: port)
+            }
+        }
+        process.terminate()
+        throw BenchError("\(executable) did not report its HTTP port: \(text.suffix(300))")
+    }
+
+    /// The process's peak RSS (VmHWM) in MiB, while it runs.
+    var peakRSSMegabytes: Double? {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8) else {
+            return nil
+        }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            return line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap { Double($0) }.map { $0 / 1024 }
+        }
+        return nil
+    }
+
+    func stop() {
+        input.write(Data("exit\n".utf8))
+        try? input.close()
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        if process.isRunning { process.terminate() }
+    }
+}
