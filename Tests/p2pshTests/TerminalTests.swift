@@ -71,4 +71,25 @@ import TestSupport
         ])
         #expect(transcript.contains("join: interrupted"))
     }
+
+    @Test func fetchShowsAProgressLineOnATerminalAndThenTheResult() async throws {
+        let share = TestPaths.temporaryDirectory()
+        let content = Data((0..<(6 * 1_048_576)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) })
+        try content.write(to: URL(fileURLWithPath: share + "/movie.bin"))
+        let seed = try await ShellProcess.start(["--ephemeral", "--share", share])
+        defer { seed.child.terminate() }
+        let mine = TestPaths.temporaryDirectory()
+        let transcript = try await drive(["--ephemeral", "--host", "127.0.0.1", "--port", "0", "--share", mine], [
+            ["expect": "p2psh> "],
+            ["send": "join \(seed.address)\r"], ["expect": "joined"], ["expect": "p2psh> "],
+            ["send": "fetch movie.bin\r"], ["expect": "fetched "], ["expect": "p2psh> "],
+            ["send": "exit\r"], ["exit": 0],
+        ])
+        #expect(transcript.contains("Using h(name:movie.bin) = "))
+        #expect(transcript.contains("movie.bin  ["), "a progress bar was drawn")
+        #expect(transcript.contains("/ 6.0 MiB"))
+        #expect(transcript.contains("\r\u{1B}[K"), "and erased before the result")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: mine + "/movie.bin")) == content)
+        _ = try await seed.exit()
+    }
 }

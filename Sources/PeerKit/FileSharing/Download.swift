@@ -273,6 +273,8 @@ public enum Download {
                         state = try await blocking { [state] () throws(NodeError) -> SHA256 in
                             var state = state
                             try file.hash(pieces: batch, of: list, into: &state)
+                            file.startWriteback(list.range(ofPiece: batch.lowerBound).lowerBound
+                                                    ..< list.range(ofPiece: batch.upperBound - 1).upperBound)
                             return state
                         }
                     } catch {

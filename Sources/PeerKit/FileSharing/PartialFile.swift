@@ -147,6 +147,14 @@ final class PartialFile: Sendable {
         return (verified, wholeThrough)
     }
 
+    /// Starts writing `range` of the file to disk without waiting, so that the final
+    /// ``sync()`` has little left to wait for. (`POSIX_FADV_DONTNEED` starts writeback of
+    /// dirty pages and drops the clean ones: the range is no longer needed in memory.)
+    func startWriteback(_ range: Range<Int64>) {
+        guard !range.isEmpty else { return }
+        _ = posix_fadvise(descriptor, off_t(range.lowerBound), off_t(range.count), POSIX_FADV_DONTNEED)
+    }
+
     /// Flushes the file's data to disk.
     func sync() throws(NodeError) {
         guard fsync(descriptor) == 0 else { throw Self.failure("cannot sync", path) }
