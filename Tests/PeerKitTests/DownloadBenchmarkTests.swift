@@ -116,8 +116,8 @@ struct DownloadBenchmarkTests {
         data = []
         var providers: [TestPieceProvider] = []
         for _ in 0 ..< 4 { providers.append(try await TestPieceProvider.start(chunks: chunks, list: list)) }
-        print("BENCH-PROVIDERS \(list.sha256) \(providers.map(\.url).joined(separator: " "))")
-        fflush(stdout)
+        // Written unbuffered: the parent waits for this line.
+        FileHandle.standardOutput.write(Data("BENCH-PROVIDERS \(list.sha256) \(providers.map(\.url).joined(separator: " "))\n".utf8))
         try await Task.sleep(for: .seconds(600))
         for provider in providers { await provider.stop() }
     }

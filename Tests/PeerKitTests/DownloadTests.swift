@@ -128,7 +128,9 @@ private final class Collected<Value: Sendable>: Sendable {
 
     @Test func aCorruptProviderIsDetectedAndTheFileIsStillCorrect() async throws {
         let fixture = try await DownloadFixture(data: downloadTestBytes(6 * Self.piece + 1, seed: 2),
-                                                faults: [.init(corruptAll: true), .init(), .init(corruptPieces: [3])])
+                                                // The honest providers are slower, so the liar's answers come first.
+                                                faults: [.init(corruptAll: true), .init(delay: .milliseconds(50)),
+                                                         .init(corruptPieces: [3], delay: .milliseconds(50))])
         defer { Task { await fixture.finish() } }
         let report = try await fixture.run()
         #expect(fixture.contents(fixture.target) == fixture.data)
@@ -152,19 +154,20 @@ private final class Collected<Value: Sendable>: Sendable {
     }
 
     @Test func aStalledProviderTimesOut() async throws {
-        // The good provider is slow enough that the stalled one's requests time out first.
+        // The honest provider takes 0.4 s a piece (well within the 1 s limit, even on a busy
+        // machine) and 1.6 s for the file, so the stalled provider's requests time out first.
         let fixture = try await DownloadFixture(data: downloadTestBytes(8 * Self.piece, seed: 4),
-                                                faults: [.init(stall: true), .init(delay: .milliseconds(150))])
+                                                faults: [.init(stall: true), .init(delay: .milliseconds(400))])
         defer { Task { await fixture.finish() } }
-        let options = DownloadOptions(requestsPerProvider: 2, requestTimeout: .milliseconds(300))
+        let options = DownloadOptions(requestsPerProvider: 2, requestTimeout: .seconds(1))
         let report = try await fixture.run(options: options)
         #expect(fixture.contents(fixture.target) == fixture.data)
         #expect(report.providers[0].pieces == 0)
-        #expect(report.providers[0].failure == "did not finish an answer within 0.3 s", "\(report.providers)")
+        #expect(report.providers[0].failure == "did not finish an answer within 1 s", "\(report.providers)")
 
         // Alone, it fails the download, quickly.
         let started = ContinuousClock.now
-        await #expect(throws: NodeError.fetchFailed("1 provider failed: \(fixture.urls[0].dropFirst(7)) did not finish an answer within 0.3 s")) {
+        await #expect(throws: NodeError.fetchFailed("1 provider failed: \(fixture.urls[0].dropFirst(7)) did not finish an answer within 1 s")) {
             _ = try await fixture.run(name: "other.bin", providers: [fixture.urls[0]], options: options)
         }
         #expect(ContinuousClock.now - started < .seconds(5))
@@ -187,7 +190,6 @@ private final class Collected<Value: Sendable>: Sendable {
         defer { Task { await fixture.finish() } }
         let dead = try await deadProviderURL()
         let error = await #expect(throws: NodeError.self) {
-            // The shared client retries connecting: the response timeout ends the wait.
             _ = try await fixture.run(providers: fixture.urls + [dead], options: DownloadOptions(responseTimeout: .seconds(1)),
                                       client: HTTPClient.shared)
         }
@@ -199,9 +201,17 @@ private final class Collected<Value: Sendable>: Sendable {
         #expect(message.hasPrefix("3 providers failed: "), "\(message)")
         #expect(message.contains("\(name(fixture.urls[0])) sent 2 corrupt pieces"), "\(message)")
         #expect(message.contains("\(name(fixture.urls[1])) ignores Range requests"), "\(message)")
-        #expect(message.contains("\(name(dead)) connection refused"), "\(message)")
+        // The shared client keeps retrying to connect, so the response timeout says it.
+        #expect(message.contains("\(name(dead)) could not be connected to within 1 s"), "\(message)")
         #expect(!fixture.exists(fixture.target))
         #expect(fixture.exists(fixture.partPath), "kept for a later resume")
+
+        // A client that does not retry connecting hears "connection refused" at once.
+        let started = ContinuousClock.now
+        await #expect(throws: NodeError.fetchFailed("1 provider failed: \(name(dead)) connection refused")) {
+            _ = try await fixture.run(providers: [dead])
+        }
+        #expect(ContinuousClock.now - started < .seconds(2))
     }
 
     @Test func cancellingStopsQuicklyKeepsThePartAndAResumeFetchesOnlyTheRest() async throws {

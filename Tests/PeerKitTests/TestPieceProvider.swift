@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 @testable import PeerKit
 
@@ -45,6 +46,7 @@ final class TestPieceProvider: Sendable {
     let port: Int
     var url: String { "http://127.0.0.1:\(port)" }
     private let task: Task<Void, Never>
+    private let services: ServiceGroup
     private let state: State
 
     fileprivate final class State: Sendable {
@@ -58,6 +60,8 @@ final class TestPieceProvider: Sendable {
         /// Start offsets of the piece requests answered (whole or not), in order.
         let requests = Mutex<[Int64]>([])
         let stopper = Mutex<(@Sendable () -> Void)?>(nil)
+        /// Set when the server stops: handlers that stall give up.
+        let stopped = Atomic<Bool>(false)
 
         init(data: [ByteBuffer], list: PieceList, faults: Faults) {
             chunks = data
@@ -72,9 +76,10 @@ final class TestPieceProvider: Sendable {
         state.requests.withLock { $0.map { Int($0 / Int64(state.list.pieceSize)) } }
     }
 
-    private init(port: Int, task: Task<Void, Never>, state: State) {
+    private init(port: Int, task: Task<Void, Never>, services: ServiceGroup, state: State) {
         self.port = port
         self.task = task
+        self.services = services
         self.state = state
     }
 
@@ -109,19 +114,29 @@ final class TestPieceProvider: Sendable {
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
                               logger: logger)
+        // Stopped by a graceful shutdown, not by cancelling: cancelling a NIO async server can
+        // drop a just-accepted connection without closing it, which traps
+        // (https://github.com/apple/swift-nio/issues/3481).
+        let services = ServiceGroup(services: [app], logger: logger)
         let task = Task {
-            do { try await app.run() } catch {}
+            do { try await services.run() } catch {}
             portContinuation.finish()
         }
-        state.stopper.withLock { $0 = { task.cancel() } }
+        state.stopper.withLock { [state] in
+            $0 = {
+                state.stopped.store(true, ordering: .relaxed)
+                Task { await services.triggerGracefulShutdown() }
+            }
+        }
         let port = try await withTestTimeout(.seconds(10)) { await ports.first { _ in true } }
         guard let port, port > 0 else { throw TestProviderError.didNotStart }
-        return TestPieceProvider(port: port, task: task, state: state)
+        return TestPieceProvider(port: port, task: task, services: services, state: state)
     }
 
     /// Stops the server and waits until it has (bounded).
     func stop() async {
-        task.cancel()
+        state.stopped.store(true, ordering: .relaxed)
+        await services.triggerGracefulShutdown()
         _ = try? await withTestTimeout(.seconds(10)) { await self.task.value }
     }
 }
@@ -173,13 +188,14 @@ extension TestPieceProvider.State {
         }
         let (delay, stall) = (faults.delay, faults.stall)
         let extra = faults.extraBytes
-        let responseBody = ResponseBody(contentLength: extra > 0 ? nil : length) { [parts] writer in
+        let responseBody = ResponseBody(contentLength: extra > 0 ? nil : length) { [parts, self] writer in
             if let delay { try await Task.sleep(for: delay) }
             if dying || stall {
                 var half = ByteBuffer()
                 for part in parts { half.writeImmutableBuffer(part) }
                 try await writer.write(half.getSlice(at: 0, length: length / 2)!)
-                if stall { try await Task.sleep(for: .seconds(60)) }
+                // Stall until the client gives up (and closes), or the server stops.
+                while stall, !self.stopped.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(20)) }
                 throw TestProviderError.timedOut  // closes the connection mid-body
             }
             try await writer.write(contentsOf: parts)

@@ -14,13 +14,16 @@ import NIOPosix
 ///   only the missing pieces.
 /// - ``PieceScheduler`` decides who fetches what: several requests in flight per provider,
 ///   corrupt pieces refetched from someone else, failing providers dropped.
-/// - Each piece is streamed into a buffer of its own size, hashed and written with `pwrite`
-///   on NIO's blocking thread pool, so memory stays at about (requests in flight × piece
-///   size) whatever the file's size.
+/// - Each piece is streamed into a buffer of its own size and hashed as it arrives, on the
+///   connection's event loop (``PieceReceiver``); a verified piece is written with `pwrite`
+///   on NIO's blocking thread pool, one write at a time. A request holds its provider's slot
+///   until its piece is written and buffers are reused, so memory stays at about (requests
+///   in flight × piece size) whatever the file's size.
 /// - The whole-file SHA-256 is computed while the download runs, over the verified prefix
 ///   of the file as it grows (read back from the page cache), so no second pass is needed.
 ///   It is checked before the file gets its name: the piece list comes from a provider and
-///   could describe other bytes.
+///   could describe other bytes. Behind the prefix, pages are sent to disk and dropped from
+///   the page cache, so the final `fsync` is short and the cache does not fill with the file.
 /// - The complete file is synced and linked to its final name without replacing anything,
 ///   then the directory is synced.
 ///
@@ -160,17 +163,29 @@ public enum Download {
 
     // MARK: - Fetching pieces
 
-    /// What happened to one piece request.
+    /// What happened to one piece request, or to the write of a piece.
     private enum PieceEvent: Sendable {
-        case verified(PieceScheduler.Request, bytes: Int)
-        case corrupt(PieceScheduler.Request, bytes: Int)
+        /// The piece arrived and its hash matched; it is not written yet.
+        case received(PieceScheduler.Request, ByteBuffer)
+        /// The piece arrived and its hash did not match.
+        case corrupt(PieceScheduler.Request, ByteBuffer)
         case failed(PieceScheduler.Request, ProviderFailure)
+        /// The piece is written to the temporary file.
+        case written(PieceScheduler.Request, ByteBuffer)
         /// A local failure (disk) that ends the download.
         case fatal(NodeError)
     }
 
-    /// Runs piece requests until every piece is verified, every provider failed, the task is
-    /// cancelled or the disk fails. Returns the bytes received and the error, if any.
+    /// Pieces written at once. One: concurrent `pwrite`s to one file contend for the
+    /// file's lock in the kernel and only burn CPU, and one writer keeps up with the network.
+    private static let concurrentWrites = 1
+
+    /// Runs piece requests until every piece is verified and written, every provider failed,
+    /// the task is cancelled or the disk fails. Returns the bytes received and the error, if any.
+    ///
+    /// A request keeps its provider's slot until its piece is written, so the pieces in
+    /// memory (received, hashed, waiting for the writer) never exceed the requests in flight.
+    /// Their buffers are reused from piece to piece.
     private static func fetchPieces(list: ValidatedPieceList, clients: [ProviderClient], file: PartialFile,
                                     scheduler: inout PieceScheduler, options: DownloadOptions,
                                     started: ContinuousClock.Instant, resumedBytes: Int64,
@@ -182,13 +197,20 @@ public enum Download {
         var prefixEnd = 0
         while prefixEnd < list.pieceHashes.count, scheduler.have[prefixEnd] { prefixEnd += 1 }
         prefix.yield(prefixEnd)
+        var spare: [ByteBuffer] = []
+        var toWrite: [(request: PieceScheduler.Request, buffer: ByteBuffer)] = []
+        var writing = 0
 
         let error: NodeError? = await withTaskGroup(of: PieceEvent.self) { group in
             defer { group.cancelAll() }
+            func recycle(_ buffer: ByteBuffer) {
+                if spare.count < clients.count * options.requestsPerProvider { spare.append(buffer) }
+            }
             while true {
                 if scheduler.isComplete { return nil }
                 if Task.isCancelled { return .cancelled }
-                if scheduler.hasFailed {
+                // Pieces waiting to be written still count: fail only once they are written.
+                if scheduler.hasFailed, writing == 0, toWrite.isEmpty {
                     let reasons = scheduler.dropReasons
                     return .fetchFailed(summary(clients.indices.map { (clients[$0].name, reasons[$0] ?? "failed") }))
                 }
@@ -196,19 +218,35 @@ public enum Download {
                     let provider = clients[request.provider]
                     let range = list.range(ofPiece: request.piece)
                     let expected = list.pieceHashes[request.piece]
+                    let buffer = spare.popLast() ?? ByteBuffer()
                     group.addTask {
                         await fetchPiece(request, from: provider, sha256Hex: sha256Hex, range: range, fileSize: list.size,
-                                         expected: expected, into: file, options: options)
+                                         expected: expected, into: buffer, options: options)
                     }
+                }
+                while writing < concurrentWrites, !toWrite.isEmpty {
+                    let (request, buffer) = toWrite.removeFirst()
+                    if scheduler.have[request.piece] {  // a second copy (endgame): nothing to write
+                        scheduler.verified(request)
+                        recycle(buffer)
+                        continue
+                    }
+                    writing += 1
+                    let offset = list.range(ofPiece: request.piece).lowerBound
+                    group.addTask { await write(request, buffer, at: offset, into: file) }
                 }
                 guard let event = await group.next() else {
                     return .fetchFailed("no provider could be asked for the missing pieces")
                 }
                 switch event {
-                case .verified(let request, let bytes):
-                    bytesFetched += Int64(bytes)
+                case .received(let request, let buffer):
+                    bytesFetched += Int64(buffer.readableBytes)
+                    toWrite.append((request, buffer))
+                case .written(let request, let buffer):
+                    writing -= 1
+                    recycle(buffer)
                     guard scheduler.verified(request) else { continue }
-                    bytesVerified += Int64(bytes)
+                    bytesVerified += Int64(buffer.readableBytes)
                     if request.piece == prefixEnd {
                         while prefixEnd < scheduler.pieceCount, scheduler.have[prefixEnd] { prefixEnd += 1 }
                         prefix.yield(prefixEnd)
@@ -218,8 +256,9 @@ public enum Download {
                         bytesFetched: bytesFetched, piecesVerified: scheduler.pieceCount - scheduler.missingCount,
                         pieceCount: scheduler.pieceCount, activeProviders: scheduler.usableProviders,
                         elapsed: .now - started))
-                case .corrupt(let request, let bytes):
-                    bytesFetched += Int64(bytes)
+                case .corrupt(let request, let buffer):
+                    bytesFetched += Int64(buffer.readableBytes)
+                    recycle(buffer)
                     scheduler.corrupt(request)
                 case .failed(let request, let failure):
                     if failure == .cancelled { return .cancelled }
@@ -232,26 +271,27 @@ public enum Download {
         return (bytesFetched, error)
     }
 
-    /// Fetches one piece, checks its hash and writes it.
+    /// Fetches one piece into `buffer` and checks its hash (computed as the bytes arrived).
     private static func fetchPiece(_ request: PieceScheduler.Request, from provider: ProviderClient, sha256Hex: String,
-                                   range: Range<Int64>, fileSize: Int64, expected: [UInt8], into file: PartialFile,
+                                   range: Range<Int64>, fileSize: Int64, expected: [UInt8], into buffer: ByteBuffer,
                                    options: DownloadOptions) async -> PieceEvent {
-        let body: ByteBuffer
         do {
-            body = try await provider.piece(sha256Hex: sha256Hex, range: range, fileSize: fileSize,
-                                            responseTimeout: options.responseTimeout, timeout: options.requestTimeout)
+            let piece = try await provider.piece(sha256Hex: sha256Hex, range: range, fileSize: fileSize, into: buffer,
+                                                 responseTimeout: options.responseTimeout, timeout: options.requestTimeout)
+            return piece.digest.elementsEqual(expected) ? .received(request, piece.buffer) : .corrupt(request, piece.buffer)
         } catch {
             return .failed(request, error)
         }
+    }
+
+    /// Writes a verified piece at `offset` of the temporary file.
+    private static func write(_ request: PieceScheduler.Request, _ buffer: ByteBuffer, at offset: Int64,
+                              into file: PartialFile) async -> PieceEvent {
         do {
-            let good = try await blocking { () throws(NodeError) -> Bool in
-                try body.withUnsafeReadableBytes { bytes throws(NodeError) -> Bool in
-                    guard SHA256.hash(data: bytes).elementsEqual(expected) else { return false }
-                    try file.write(bytes, at: range.lowerBound)
-                    return true
-                }
+            try await blocking { () throws(NodeError) in
+                try buffer.withUnsafeReadableBytes { bytes throws(NodeError) in try file.write(bytes, at: offset) }
             }
-            return good ? .verified(request, bytes: body.readableBytes) : .corrupt(request, bytes: body.readableBytes)
+            return .written(request, buffer)
         } catch {
             return error == .cancelled ? .failed(request, .cancelled) : .fatal(error)
         }
@@ -273,7 +313,10 @@ public enum Download {
                         state = try await blocking { [state] () throws(NodeError) -> SHA256 in
                             var state = state
                             try file.hash(pieces: batch, of: list, into: &state)
-                            file.startWriteback(list.range(ofPiece: batch.lowerBound).lowerBound
+                            // Start writing this batch to disk, and drop the previous one (written by
+                            // now) from the page cache: the final fsync has little left to do, and
+                            // the kernel reuses the freed pages for the next pieces.
+                            file.startWriteback(list.range(ofPiece: max(start, batch.lowerBound - 16)).lowerBound
                                                     ..< list.range(ofPiece: batch.upperBound - 1).upperBound)
                             return state
                         }

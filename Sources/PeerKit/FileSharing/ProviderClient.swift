@@ -53,48 +53,38 @@ struct ProviderClient: Sendable {
     }
 
     /// The bytes `range` of the file with SHA-256 `sha256Hex` and size `fileSize`
-    /// (`GET /sha256/<hex>` with `Range: bytes=a-b`): exactly `range.count` bytes. The
-    /// response head must come within `responseTimeout`, the whole body within `timeout`.
-    func piece(sha256Hex: String, range: Range<Int64>, fileSize: Int64, responseTimeout: Duration,
-               timeout: Duration) async throws(ProviderFailure) -> ByteBuffer {
-        try await Self.within(timeout) { [self] () async throws(ProviderFailure) -> ByteBuffer in
-            var request = HTTPClientRequest(url: base + "/sha256/" + sha256Hex)
-            request.headers.add(name: "Range", value: "bytes=\(range.lowerBound)-\(range.upperBound - 1)")
-            let response = try await send(request, timeout: responseTimeout)
-            let expected = Int(range.count)
-            switch response.status.code {
-            case 206:
-                guard let contentRange = response.headers.first(name: "Content-Range") else {
-                    throw .permanent("answered a range request without Content-Range")
-                }
-                guard Self.contentRange(contentRange, matches: range, fileSize: fileSize) else {
-                    throw .permanent("sent bytes \(contentRange.dropFirst(6)) when asked for \(range.lowerBound)-\(range.upperBound - 1)/\(fileSize)")
-                }
-            case 200 where range.lowerBound == 0 && range.upperBound == fileSize:
-                break
-            case 200:
-                throw .permanent("ignores Range requests (answered 200 with the whole file)")
-            default:
-                throw Self.failure(code: response.status.code, reason: response.status.reasonPhrase)
+    /// (`GET /sha256/<hex>` with `Range: bytes=a-b`): exactly `range.count` bytes, received
+    /// into `buffer` (reused when the caller holds no other reference), with their SHA-256.
+    /// The response head must come within `responseTimeout`, the whole body within `timeout`.
+    func piece(sha256Hex: String, range: Range<Int64>, fileSize: Int64, into buffer: ByteBuffer,
+               responseTimeout: Duration, timeout: Duration) async throws(ProviderFailure) -> PieceReceiver.Piece {
+        var request: HTTPClient.Request
+        do {
+            request = try HTTPClient.Request(url: base + "/sha256/" + sha256Hex)
+        } catch {
+            throw .permanent("has an unusable URL (\(base))")
+        }
+        request.headers.add(name: "Range", value: "bytes=\(range.lowerBound)-\(range.upperBound - 1)")
+        let receiver = PieceReceiver(range: range, fileSize: fileSize, buffer: buffer)
+        let task = client.execute(request: request, delegate: receiver, eventLoop: .indifferent,
+                                  deadline: .now() + .nanoseconds(Self.nanoseconds(timeout)))
+        // The deadline covers the whole request; the head has a shorter one.
+        let headTimeout = ProviderFailure.transient("did not answer within \(Self.seconds(responseTimeout)) s")
+        let connectTimeout = ProviderFailure.transient("could not be connected to within \(Self.seconds(responseTimeout)) s")
+        let headTimer = task.eventLoop.scheduleTask(in: .nanoseconds(Self.nanoseconds(responseTimeout))) {
+            if !receiver.receivedHead { task.fail(reason: receiver.sentRequest ? headTimeout : connectTimeout) }
+        }
+        defer { headTimer.cancel() }
+        do {
+            return try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
             }
-            if let length = response.headers.first(name: "Content-Length"), Int(length) != expected {
-                throw .permanent("sends \(length) bytes when asked for \(expected)")
-            }
-            var buffer = ByteBufferAllocator().buffer(capacity: expected)
-            do {
-                for try await chunk in response.body {
-                    guard chunk.readableBytes <= expected - buffer.readableBytes else {
-                        throw ProviderFailure.permanent("sent more than the \(expected) bytes asked for")
-                    }
-                    buffer.writeImmutableBuffer(chunk)
-                }
-            } catch {
-                throw ProviderFailure(error)
-            }
-            guard buffer.readableBytes == expected else {
-                throw .transient("sent \(buffer.readableBytes) of the \(expected) bytes asked for")
-            }
-            return buffer
+        } catch let error as HTTPClientError where error == .deadlineExceeded {
+            throw .transient("did not finish an answer within \(Self.seconds(timeout)) s")
+        } catch {
+            throw ProviderFailure(error)
         }
     }
 
@@ -129,6 +119,11 @@ struct ProviderClient: Sendable {
         }
     }
 
+    /// `duration` in seconds, as people read it ("0.3", "10").
+    static func seconds(_ duration: Duration) -> String {
+        (Double(nanoseconds(duration)) / 1e9).formatted()
+    }
+
     static func nanoseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
         return seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow
@@ -152,8 +147,7 @@ struct ProviderClient: Sendable {
             return first
         }
         guard let result else {
-            let seconds = Double(nanoseconds(timeout)) / 1e9
-            throw .transient("did not finish an answer within \(seconds.formatted()) s")
+            throw .transient("did not finish an answer within \(seconds(timeout)) s")
         }
         return try result.get()
     }
