@@ -136,8 +136,9 @@ private final class Collected<Value: Sendable>: Sendable {
         #expect(fixture.contents(fixture.target) == fixture.data)
         let liar = report.providers[0]
         #expect(liar.pieces == 0)
-        #expect(liar.corruptPieces >= 2)
-        #expect(liar.failure?.contains("corrupt piece") == true, "\(liar)")
+        #expect(liar.corruptPieces >= 1)
+        // Two bad pieces drop a provider; on a slow machine the honest ones may finish first.
+        #expect(liar.corruptPieces < 2 || liar.failure?.contains("corrupt piece") == true, "\(liar)")
         #expect(report.providers[1].failure == nil)
         #expect(report.bytesFetched > Int64(fixture.data.count), "corrupt pieces were fetched again")
     }

@@ -17,7 +17,7 @@ import NIOPosix
 /// - Each piece is streamed into a buffer of its own size and hashed as it arrives, on the
 ///   connection's event loop (``PieceReceiver``); a verified piece is written with `pwrite`
 ///   on NIO's blocking thread pool, one write at a time. A request holds its provider's slot
-///   until its piece is written and buffers are reused, so memory stays at about (requests
+///   until its piece is written, so memory stays at about (requests
 ///   in flight × piece size) whatever the file's size.
 /// - The whole-file SHA-256 is computed while the download runs, over the verified prefix
 ///   of the file as it grows (read back from the page cache), so no second pass is needed.
@@ -185,7 +185,6 @@ public enum Download {
     ///
     /// A request keeps its provider's slot until its piece is written, so the pieces in
     /// memory (received, hashed, waiting for the writer) never exceed the requests in flight.
-    /// Their buffers are reused from piece to piece.
     private static func fetchPieces(list: ValidatedPieceList, clients: [ProviderClient], file: PartialFile,
                                     scheduler: inout PieceScheduler, options: DownloadOptions,
                                     started: ContinuousClock.Instant, resumedBytes: Int64,
@@ -197,15 +196,11 @@ public enum Download {
         var prefixEnd = 0
         while prefixEnd < list.pieceHashes.count, scheduler.have[prefixEnd] { prefixEnd += 1 }
         prefix.yield(prefixEnd)
-        var spare: [ByteBuffer] = []
         var toWrite: [(request: PieceScheduler.Request, buffer: ByteBuffer)] = []
         var writing = 0
 
         let error: NodeError? = await withTaskGroup(of: PieceEvent.self) { group in
             defer { group.cancelAll() }
-            func recycle(_ buffer: ByteBuffer) {
-                if spare.count < clients.count * options.requestsPerProvider { spare.append(buffer) }
-            }
             while true {
                 if scheduler.isComplete { return nil }
                 if Task.isCancelled { return .cancelled }
@@ -218,17 +213,15 @@ public enum Download {
                     let provider = clients[request.provider]
                     let range = list.range(ofPiece: request.piece)
                     let expected = list.pieceHashes[request.piece]
-                    let buffer = spare.popLast() ?? ByteBuffer()
                     group.addTask {
                         await fetchPiece(request, from: provider, sha256Hex: sha256Hex, range: range, fileSize: list.size,
-                                         expected: expected, into: buffer, options: options)
+                                         expected: expected, options: options)
                     }
                 }
                 while writing < concurrentWrites, !toWrite.isEmpty {
                     let (request, buffer) = toWrite.removeFirst()
                     if scheduler.have[request.piece] {  // a second copy (endgame): nothing to write
                         scheduler.verified(request)
-                        recycle(buffer)
                         continue
                     }
                     writing += 1
@@ -244,7 +237,6 @@ public enum Download {
                     toWrite.append((request, buffer))
                 case .written(let request, let buffer):
                     writing -= 1
-                    recycle(buffer)
                     guard scheduler.verified(request) else { continue }
                     bytesVerified += Int64(buffer.readableBytes)
                     if request.piece == prefixEnd {
@@ -258,7 +250,6 @@ public enum Download {
                         elapsed: .now - started))
                 case .corrupt(let request, let buffer):
                     bytesFetched += Int64(buffer.readableBytes)
-                    recycle(buffer)
                     scheduler.corrupt(request)
                 case .failed(let request, let failure):
                     if failure == .cancelled { return .cancelled }
@@ -271,12 +262,12 @@ public enum Download {
         return (bytesFetched, error)
     }
 
-    /// Fetches one piece into `buffer` and checks its hash (computed as the bytes arrived).
+    /// Fetches one piece and checks its hash (computed as the bytes arrived).
     private static func fetchPiece(_ request: PieceScheduler.Request, from provider: ProviderClient, sha256Hex: String,
-                                   range: Range<Int64>, fileSize: Int64, expected: [UInt8], into buffer: ByteBuffer,
+                                   range: Range<Int64>, fileSize: Int64, expected: [UInt8],
                                    options: DownloadOptions) async -> PieceEvent {
         do {
-            let piece = try await provider.piece(sha256Hex: sha256Hex, range: range, fileSize: fileSize, into: buffer,
+            let piece = try await provider.piece(sha256Hex: sha256Hex, range: range, fileSize: fileSize,
                                                  responseTimeout: options.responseTimeout, timeout: options.requestTimeout)
             return piece.digest.elementsEqual(expected) ? .received(request, piece.buffer) : .corrupt(request, piece.buffer)
         } catch {

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 
 /// A node's HTTP server: it serves the shared files to peers, answers neighbours' who-has
 /// queries, and takes the owner's admin commands.
@@ -27,13 +28,16 @@ public final class FileServer: Sendable {
     public let host: String
     /// The TCP port the server listens on: the bound port when it was started with port 0.
     public let port: Int
-    /// Runs the Hummingbird application until cancelled.
+    /// Runs the Hummingbird application until shut down.
     private let task: Task<Void, Never>
+    /// The application's service group, shut down gracefully by ``close()``.
+    private let services: ServiceGroup
 
-    private init(host: String, port: Int, task: Task<Void, Never>) {
+    private init(host: String, port: Int, task: Task<Void, Never>, services: ServiceGroup) {
         self.host = host
         self.port = port
         self.task = task
+        self.services = services
     }
 
     /// Starts a server on `host`:`port` (0 for any free port) and returns once it listens.
@@ -66,9 +70,12 @@ public final class FileServer: Sendable {
             eventLoopGroupProvider: .singleton,
             logger: frameworkLogger
         )
+        var serviceConfiguration = ServiceGroupConfiguration(services: [application], logger: frameworkLogger)
+        serviceConfiguration.maximumGracefulShutdownDuration = closeGracePeriod
+        let services = ServiceGroup(configuration: serviceConfiguration)
         let task = Task {
             do {
-                try await application.run()
+                try await services.run()
                 continuation.yield(.failure(CancellationError()))
             } catch {
                 continuation.yield(.failure(error))
@@ -82,7 +89,7 @@ public final class FileServer: Sendable {
         }
         switch outcome {
         case .success(let boundPort):
-            return FileServer(host: host, port: boundPort, task: task)
+            return FileServer(host: host, port: boundPort, task: task, services: services)
         case .failure(let error):
             task.cancel()
             await task.value
@@ -99,10 +106,19 @@ public final class FileServer: Sendable {
 
     /// Stops listening and closes every connection, including downloads in progress, then
     /// returns. Calling it again does nothing.
+    ///
+    /// The server is first shut down gracefully: cancelling a NIO server outright can drop a
+    /// connection it has just accepted without closing it, which traps
+    /// (https://github.com/apple/swift-nio/issues/3481). Downloads still running after
+    /// ``closeGracePeriod`` are then cut off: the service group escalates to cancellation,
+    /// once no new connection can be accepted.
     public func close() async {
-        task.cancel()
+        await services.triggerGracefulShutdown()
         await task.value
     }
+
+    /// How long ``close()`` lets requests in progress finish before cutting them off.
+    static let closeGracePeriod: Duration = .seconds(1)
 }
 
 extension FileServer {

@@ -33,13 +33,11 @@ final class PieceReceiver: HTTPClientResponseDelegate {
     private let fileSize: Int64
     private let state: Mutex<State>
 
-    /// - Parameter buffer: where the body goes; cleared, and grown to the piece's size if smaller.
-    init(range: Range<Int64>, fileSize: Int64, buffer: ByteBuffer) {
+    /// Receives the bytes `range` of a file of `fileSize` bytes.
+    init(range: Range<Int64>, fileSize: Int64) {
         self.range = range
         self.fileSize = fileSize
-        var buffer = buffer
-        buffer.clear(minimumCapacity: Int(range.count))
-        state = Mutex(State(buffer: buffer))
+        state = Mutex(State(buffer: ByteBufferAllocator().buffer(capacity: Int(range.count))))
     }
 
     /// Whether the request was sent (so a connection was made).
@@ -77,7 +75,7 @@ final class PieceReceiver: HTTPClientResponseDelegate {
             guard state.buffer.readableBytes == expected else {
                 throw ProviderFailure.transient("sent \(state.buffer.readableBytes) of the \(expected) bytes asked for")
             }
-            // Hand the buffer over without keeping a reference, so the caller can reuse it.
+            // Hand the buffer over without keeping a reference to it.
             let buffer = state.buffer
             state.buffer = ByteBuffer()
             return Piece(buffer: buffer, digest: state.hasher.finalize())

@@ -53,11 +53,10 @@ struct ProviderClient: Sendable {
     }
 
     /// The bytes `range` of the file with SHA-256 `sha256Hex` and size `fileSize`
-    /// (`GET /sha256/<hex>` with `Range: bytes=a-b`): exactly `range.count` bytes, received
-    /// into `buffer` (reused when the caller holds no other reference), with their SHA-256.
+    /// (`GET /sha256/<hex>` with `Range: bytes=a-b`): exactly `range.count` bytes, with their
+    /// SHA-256.
     /// The response head must come within `responseTimeout`, the whole body within `timeout`.
-    func piece(sha256Hex: String, range: Range<Int64>, fileSize: Int64, into buffer: ByteBuffer,
-               responseTimeout: Duration, timeout: Duration) async throws(ProviderFailure) -> PieceReceiver.Piece {
+    func piece(sha256Hex: String, range: Range<Int64>, fileSize: Int64, responseTimeout: Duration, timeout: Duration) async throws(ProviderFailure) -> PieceReceiver.Piece {
         var request: HTTPClient.Request
         do {
             request = try HTTPClient.Request(url: base + "/sha256/" + sha256Hex)
@@ -65,7 +64,7 @@ struct ProviderClient: Sendable {
             throw .permanent("has an unusable URL (\(base))")
         }
         request.headers.add(name: "Range", value: "bytes=\(range.lowerBound)-\(range.upperBound - 1)")
-        let receiver = PieceReceiver(range: range, fileSize: fileSize, buffer: buffer)
+        let receiver = PieceReceiver(range: range, fileSize: fileSize)
         let task = client.execute(request: request, delegate: receiver, eventLoop: .indifferent,
                                   deadline: .now() + .nanoseconds(Self.nanoseconds(timeout)))
         // The deadline covers the whole request; the head has a shorter one.
