@@ -6,17 +6,6 @@ import Testing
 import TestSupport
 @testable import PeerKit
 
-/// `count` bytes that differ from piece to piece and from `seed` to `seed`.
-func downloadTestBytes(_ count: Int, seed: UInt32 = 1) -> [UInt8] {
-    var state = seed &* 2_654_435_761 | 1
-    var bytes = [UInt8](repeating: 0, count: count)
-    for index in bytes.indices {
-        state = state &* 1_103_515_245 &+ 12345
-        bytes[index] = UInt8(truncatingIfNeeded: state >> 16)
-    }
-    return bytes
-}
-
 /// The piece list of `data`, cut in pieces of `pieceSize`.
 func downloadTestPieceList(_ data: [UInt8], pieceSize: Int = SharedFile.pieceSize, path: String = "file.bin") -> PieceList {
     var list = PieceList(SharedFile(path: path, size: Int64(data.count), modified: Date(),
@@ -83,7 +72,7 @@ private final class DownloadFixture: Sendable {
 
 /// A URL where nothing listens: a provider that was started and stopped.
 private func deadProviderURL() async throws -> String {
-    let data = downloadTestBytes(10)
+    let data = testBytes(10)
     let provider = try await TestPieceProvider.start(data: data, list: downloadTestPieceList(data))
     await provider.stop()
     return provider.url
@@ -101,7 +90,7 @@ private final class Collected<Value: Sendable>: Sendable {
 
     @Test func threeProvidersShareTheWorkAndTheFileIsIdentical() async throws {
         // Not a multiple of the piece size: the last piece is short.
-        let fixture = try await DownloadFixture(data: downloadTestBytes(8 * Self.piece + 12_345), faults: [.init(), .init(), .init()])
+        let fixture = try await DownloadFixture(data: testBytes(8 * Self.piece + 12_345), faults: [.init(), .init(), .init()])
         defer { Task { await fixture.finish() } }
         let progress = Collected<DownloadProgress>()
         let report = try await fixture.run(options: DownloadOptions(requestsPerProvider: 2), progress: progress.append)
@@ -127,7 +116,7 @@ private final class Collected<Value: Sendable>: Sendable {
     }
 
     @Test func aCorruptProviderIsDetectedAndTheFileIsStillCorrect() async throws {
-        let fixture = try await DownloadFixture(data: downloadTestBytes(6 * Self.piece + 1, seed: 2),
+        let fixture = try await DownloadFixture(data: testBytes(6 * Self.piece + 1, seed: 2),
                                                 // The honest providers are slower, so the liar's answers come first.
                                                 faults: [.init(corruptAll: true), .init(delay: .milliseconds(50)),
                                                          .init(corruptPieces: [3], delay: .milliseconds(50))])
@@ -144,7 +133,7 @@ private final class Collected<Value: Sendable>: Sendable {
     }
 
     @Test func aProviderDyingMidTransferIsReplaced() async throws {
-        let fixture = try await DownloadFixture(data: downloadTestBytes(8 * Self.piece, seed: 3),
+        let fixture = try await DownloadFixture(data: testBytes(8 * Self.piece, seed: 3),
                                                 faults: [.init(dieAfterPieces: 2), .init(delay: .milliseconds(20))])
         defer { Task { await fixture.finish() } }
         let report = try await fixture.run()
@@ -157,7 +146,7 @@ private final class Collected<Value: Sendable>: Sendable {
     @Test func aStalledProviderTimesOut() async throws {
         // The honest provider takes 0.4 s a piece (well within the 1 s limit, even on a busy
         // machine) and 1.6 s for the file, so the stalled provider's requests time out first.
-        let fixture = try await DownloadFixture(data: downloadTestBytes(8 * Self.piece, seed: 4),
+        let fixture = try await DownloadFixture(data: testBytes(8 * Self.piece, seed: 4),
                                                 faults: [.init(stall: true), .init(delay: .milliseconds(400))])
         defer { Task { await fixture.finish() } }
         let options = DownloadOptions(requestsPerProvider: 2, requestTimeout: .seconds(1))
@@ -175,7 +164,7 @@ private final class Collected<Value: Sendable>: Sendable {
     }
 
     @Test func answersLongerThanAskedOrIgnoringRangeAreRefused() async throws {
-        let fixture = try await DownloadFixture(data: downloadTestBytes(3 * Self.piece + 7, seed: 5),
+        let fixture = try await DownloadFixture(data: testBytes(3 * Self.piece + 7, seed: 5),
                                                 faults: [.init(extraBytes: 100), .init(ignoreRange: true), .init()])
         defer { Task { await fixture.finish() } }
         let report = try await fixture.run()
@@ -186,7 +175,7 @@ private final class Collected<Value: Sendable>: Sendable {
     }
 
     @Test func whenEveryProviderFailsTheErrorSaysWhy() async throws {
-        let fixture = try await DownloadFixture(data: downloadTestBytes(4 * Self.piece, seed: 6),
+        let fixture = try await DownloadFixture(data: testBytes(4 * Self.piece, seed: 6),
                                                 faults: [.init(corruptAll: true), .init(ignoreRange: true)])
         defer { Task { await fixture.finish() } }
         let dead = try await deadProviderURL()
@@ -218,7 +207,7 @@ private final class Collected<Value: Sendable>: Sendable {
     @Test func cancellingStopsQuicklyKeepsThePartAndAResumeFetchesOnlyTheRest() async throws {
         // 32 small pieces, slow provider: the download is still running when cancelled.
         let pieceSize = 64 * 1024
-        let fixture = try await DownloadFixture(data: downloadTestBytes(32 * pieceSize - 100, seed: 7), pieceSize: pieceSize,
+        let fixture = try await DownloadFixture(data: testBytes(32 * pieceSize - 100, seed: 7), pieceSize: pieceSize,
                                                 faults: [.init(delay: .milliseconds(50))])
         defer { Task { await fixture.finish() } }
         let verified = Collected<Int>()
@@ -258,7 +247,7 @@ private final class Collected<Value: Sendable>: Sendable {
     }
 
     @Test func resumeKeepsExactlyThePiecesThatVerify() async throws {
-        let fixture = try await DownloadFixture(data: downloadTestBytes(6 * Self.piece + 5, seed: 8), faults: [.init()])
+        let fixture = try await DownloadFixture(data: testBytes(6 * Self.piece + 5, seed: 8), faults: [.init()])
         defer { Task { await fixture.finish() } }
         // A temporary file from an earlier run: pieces 0, 1, 3 and 6 good, 2 damaged, 4 and 5 never written.
         var part = [UInt8](repeating: 0, count: fixture.data.count)
@@ -280,7 +269,7 @@ private final class Collected<Value: Sendable>: Sendable {
     }
 
     @Test func aCompleteTemporaryFileNeedsNoProvider() async throws {
-        let fixture = try await DownloadFixture(data: downloadTestBytes(2 * Self.piece + 3, seed: 9), faults: [])
+        let fixture = try await DownloadFixture(data: testBytes(2 * Self.piece + 3, seed: 9), faults: [])
         defer { Task { await fixture.finish() } }
         try Data(fixture.data).write(to: URL(fileURLWithPath: fixture.partPath))
         let report = try await fixture.run(providers: [])
@@ -289,7 +278,7 @@ private final class Collected<Value: Sendable>: Sendable {
     }
 
     @Test func anExistingTargetIsNeverReplaced() async throws {
-        let fixture = try await DownloadFixture(data: downloadTestBytes(Self.piece, seed: 10), faults: [.init()])
+        let fixture = try await DownloadFixture(data: testBytes(Self.piece, seed: 10), faults: [.init()])
         defer { Task { await fixture.finish() } }
         try Data("mine".utf8).write(to: URL(fileURLWithPath: fixture.target))
         await #expect(throws: NodeError.targetExists(fixture.target)) { _ = try await fixture.run() }
@@ -321,8 +310,8 @@ private final class Collected<Value: Sendable>: Sendable {
 
     @Test func aLyingPieceListIsCaughtByTheWholeFileHash() async throws {
         // The list names file A's SHA-256, but its pieces (and the bytes served) are file B's.
-        let real = downloadTestBytes(3 * Self.piece, seed: 11)
-        let other = downloadTestBytes(3 * Self.piece, seed: 12)
+        let real = testBytes(3 * Self.piece, seed: 11)
+        let other = testBytes(3 * Self.piece, seed: 12)
         var lie = downloadTestPieceList(other)
         lie.sha256 = downloadTestPieceList(real).sha256
         let provider = try await TestPieceProvider.start(data: other, list: lie)
@@ -345,7 +334,7 @@ private final class Collected<Value: Sendable>: Sendable {
     }
 
     @Test func refusesNamesThatAreNotPlainFileNames() async throws {
-        let fixture = try await DownloadFixture(data: downloadTestBytes(100), faults: [.init()])
+        let fixture = try await DownloadFixture(data: testBytes(100), faults: [.init()])
         defer { Task { await fixture.finish() } }
         for name in ["", ".", "..", "a/b", "../escape", "nul\u{0}byte"] {
             await #expect(throws: NodeError.self, "\(name)") { _ = try await fixture.run(name: name) }
@@ -369,7 +358,7 @@ private final class Collected<Value: Sendable>: Sendable {
     }
 
     @Test func pieceListComesFromTheFirstProviderWithAUsableOne() async throws {
-        let data = downloadTestBytes(2 * Self.piece + 1, seed: 13)
+        let data = testBytes(2 * Self.piece + 1, seed: 13)
         let list = downloadTestPieceList(data)
         var broken = list
         broken.pieces.removeLast()

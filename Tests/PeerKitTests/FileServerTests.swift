@@ -43,7 +43,7 @@ private struct ServerFixture {
         }
         var files: [String: Data] = [
             "hello.txt": Data("hello, world\n".utf8),
-            "sub/data.bin": testBytes(3 * SharedFile.pieceSize + 12_345, seed: 7),
+            "sub/data.bin": Data(testBytes(3 * SharedFile.pieceSize + 12_345, seed: 7)),
             "empty.bin": Data(),
             "name with space & 100%.txt": Data("odd name\n".utf8),
         ]
@@ -118,19 +118,6 @@ private func withServer(fetchResult: @escaping @Sendable (String) throws(NodeErr
         throw error
     }
     await fixture.stop()
-}
-
-/// `count` bytes that differ from piece to piece.
-private func testBytes(_ count: Int, seed: UInt32) -> Data {
-    var state = seed &* 2_654_435_761 | 1
-    var data = Data(count: count)
-    data.withUnsafeMutableBytes { buffer in
-        for index in buffer.indices {
-            state = state &* 1_103_515_245 &+ 12345
-            buffer[index] = UInt8(truncatingIfNeeded: state >> 16)
-        }
-    }
-    return data
 }
 
 /// What `curl` got: status, body and the (last) response's headers, names lowercased.

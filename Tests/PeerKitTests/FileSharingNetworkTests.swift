@@ -37,11 +37,6 @@ import TestSupport
         return SharingNode(node: node, peer: peer, share: share)
     }
 
-    static func randomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
-        var generator = NodeRandom(seed: seed)
-        return (0..<count).map { _ in UInt8.random(in: 0 ... .max, using: &generator) }
-    }
-
     static func join(_ joiner: SharingNode, to other: SharingNode) async throws {
         _ = try await joiner.node.join(try #require(await other.node.localAddress))
     }
@@ -56,7 +51,7 @@ import TestSupport
     }
 
     @Test func aFileSharedByOneNodeIsFetchedByNameAndByHashThroughTheDHT() async throws {
-        let content = Self.randomBytes(2 * SharedFile.pieceSize + 12_345, seed: 1)
+        let content = testBytes(2 * SharedFile.pieceSize + 12_345, seed: 1)
         let a = try await Self.start(files: ["report.bin": content])
         let b = try await Self.start()
         let c = try await Self.start()
@@ -88,7 +83,7 @@ import TestSupport
     }
 
     @Test func aFileTwoHopsAwayIsFoundByTheNeighbourQueryWithoutTheDHT() async throws {
-        let content = Self.randomBytes(300_000, seed: 2)
+        let content = testBytes(300_000, seed: 2)
         let a = try await Self.start(announces: false, files: ["far.txt": content])
         let b = try await Self.start(announces: false)
         let c = try await Self.start(announces: false)
@@ -106,7 +101,7 @@ import TestSupport
     }
 
     @Test func aFileHeldByThreeProvidersComesFromMoreThanOne() async throws {
-        let content = Self.randomBytes(12 * SharedFile.pieceSize, seed: 3)
+        let content = testBytes(12 * SharedFile.pieceSize, seed: 3)
         var providers: [SharingNode] = []
         for _ in 0..<3 { providers.append(try await Self.start(files: ["big.bin": content])) }
         let fetcher = try await Self.start()
@@ -138,7 +133,7 @@ import TestSupport
     }
 
     @Test func aTrustedAdminOrdersAFetchOverHTTP() async throws {
-        let content = Self.randomBytes(100_000, seed: 4)
+        let content = testBytes(100_000, seed: 4)
         let a = try await Self.start(files: ["ordered.txt": content])
         let b = try await Self.start()
         defer { Task { for n in [a, b] { await n.close() } } }

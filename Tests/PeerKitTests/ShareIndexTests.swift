@@ -39,19 +39,6 @@ private struct ShareIndexFixture {
     }
 }
 
-/// `count` bytes that differ from piece to piece and from `seed` to `seed`.
-private func bytes(_ count: Int, seed: UInt32 = 1) -> Data {
-    var state = seed &* 2_654_435_761 | 1
-    var data = Data(count: count)
-    data.withUnsafeMutableBytes { buffer in
-        for index in buffer.indices {
-            state = state &* 1_103_515_245 &+ 12345
-            buffer[index] = UInt8(truncatingIfNeeded: state >> 16)
-        }
-    }
-    return data
-}
-
 private func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
 /// SHA-256 of each file, as `/usr/bin/sha256sum` computes it: an independent implementation.
@@ -301,3 +288,5 @@ private func sha256sum(_ paths: [String]) async throws -> [String: String] {
         #expect(report.totalFiles == 3)
     }
 }
+
+private func bytes(_ count: Int, seed: UInt32 = 1) -> Data { Data(testBytes(count, seed: seed)) }

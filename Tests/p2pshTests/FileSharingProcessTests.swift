@@ -22,12 +22,8 @@ import TestSupport
         }
     }
 
-    static func randomData(_ count: Int) -> Data {
-        Data((0..<count).map { _ in UInt8.random(in: 0 ... .max) })
-    }
-
     @Test func threeProcessesShareAFileByNameAndByHash() async throws {
-        let content = Self.randomData(3 * 1_048_576 + 777)
+        let content = Data(testBytes(3 * 1_048_576 + 777, seed: 1))
         let a = try await Sharer.start(files: ["notes.bin": content])
         defer { a.shell.child.terminate() }
         let b = try await Sharer.start(files: [:])
@@ -62,7 +58,7 @@ import TestSupport
     }
 
     @Test func curlDownloadsASharedFileWholeAndByRange() async throws {
-        let content = Self.randomData(200_000)
+        let content = Data(testBytes(200_000, seed: 2))
         let a = try await Sharer.start(files: ["data.bin": content])
         defer { a.shell.child.terminate() }
         let output = TestPaths.temporaryDirectory()
@@ -78,7 +74,7 @@ import TestSupport
     }
 
     @Test func aRemoteAdminFetchNeedsTheSecret() async throws {
-        let content = Self.randomData(50_000)
+        let content = Data(testBytes(50_000, seed: 3))
         let a = try await Sharer.start(files: ["ordered.bin": content])
         defer { a.shell.child.terminate() }
         let secret = "process-test-secret-0123456789"

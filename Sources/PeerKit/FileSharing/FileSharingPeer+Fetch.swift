@@ -71,8 +71,7 @@ extension FileSharingPeer {
                                                     })
                 var shared = false
                 if intoShare, let index {
-                    _ = try? await index.scan()
-                    shared = await index.file(atPath: name) != nil
+                    shared = (try? await index.adopt(name, pieces: pieces)) != nil
                     if shared { await announceDue() }
                 }
                 let seconds = started.duration(to: .now)

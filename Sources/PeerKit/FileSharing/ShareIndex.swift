@@ -67,6 +67,25 @@ public actor ShareIndex {
         })
     }
 
+    /// Indexes a file just downloaded into the share directory with hashes that were already
+    /// verified, so it is not read again; a file whose pieces are not ``SharedFile/pieceSize``
+    /// long, or that changed on disk, is hashed by a scan instead.
+    ///
+    /// - Returns: the indexed file, or nil when the path names no shareable file.
+    func adopt(_ path: String, pieces: ValidatedPieceList) async throws(NodeError) -> SharedFile? {
+        let real = try root.resolve(relativePath: path)
+        var info = stat()
+        guard pieces.pieceSize == SharedFile.pieceSize, stat(real, &info) == 0, Int64(info.st_size) == pieces.size else {
+            _ = try await scan()
+            return entries[path]?.file
+        }
+        let stamp = FileStamp(info)
+        let file = SharedFile(path: path, size: pieces.size, modified: stamp.modified, sha256: pieces.sha256,
+                              pieceHashes: pieces.pieceHashes)
+        try await save([(file, stamp)], removing: [])
+        return file
+    }
+
     /// Brings the index up to date with the share directory.
     ///
     /// - Throws: ``NodeError/cancelled`` when the task is cancelled (files hashed so far are
