@@ -163,13 +163,16 @@ _p2psh() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--ephemeral --no-announce --verbose -v --version -h --help)
+    local -a non_repeating_flags=(-k --keep-going --json --ephemeral --no-announce --verbose -v --version -h --help)
     local -a repeating_options=(--bootstrap)
-    local -a non_repeating_options=(--port --host --data-dir --share --http-port --secret --max-history)
-    __p2psh_offer_flags_options 0
+    local -a non_repeating_options=(-c --command --port --host --data-dir --share --http-port --secret --max-history)
+    __p2psh_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '-c'|'--command')
+        return
+        ;;
     '--port')
         return
         ;;
@@ -194,6 +197,14 @@ _p2psh() {
         return
         ;;
     '--max-history')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __p2psh_add_completions -f
         return
         ;;
     esac

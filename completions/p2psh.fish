@@ -20,7 +20,7 @@ function __p2psh_parse_tokens -S
     set -l unparsed_tokens (__p2psh_tokens -pc)
     switch $unparsed_tokens[1]
     case 'p2psh'
-        __p2psh_parse_subcommand 0 'port=' 'host=' 'data-dir=' 'ephemeral' 'bootstrap=+' 'share=' 'http-port=' 'secret=' 'max-history=' 'no-announce' 'v/verbose' 'version' 'h/help'
+        __p2psh_parse_subcommand 1 'c/command=' 'k/keep-going' 'json' 'port=' 'host=' 'data-dir=' 'ephemeral' 'bootstrap=+' 'share=' 'http-port=' 'secret=' 'max-history=' 'no-announce' 'v/verbose' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __p2psh_parse_subcommand -r 1 'version'
@@ -77,6 +77,10 @@ function __p2psh_custom_completion
 end
 
 complete -c 'p2psh' -f
+complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_positional "p2psh" -eq 1' -F
+complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" c command' -s 'c' -l 'command' -d 'Run these commands (separated by \';\' or newlines), then exit.' -rfka ''
+complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" k keep-going' -s 'k' -l 'keep-going' -d 'In a script, go on after a command fails (the exit status is still 1).'
+complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" json' -l 'json' -d 'Print each command\'s result as one JSON object per line (JSON Lines).'
 complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" port' -l 'port' -d 'UDP port to listen on; 0 picks any free port.' -rfka ''
 complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" host' -l 'host' -d 'Address to bind: 0.0.0.0 for every IPv4 interface, :: for IPv6.' -rfka ''
 complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" data-dir' -l 'data-dir' -d 'Directory for the node database and history (default: $XDG_DATA_HOME/p2psh).' -rfa '(__p2psh_complete_directories)'
@@ -90,5 +94,5 @@ complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p
 complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" v verbose' -l 'verbose' -s 'v' -d 'Log protocol activity to stderr.'
 complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" version' -l 'version' -d 'Show the version.'
 complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_positional "p2psh" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_positional "p2psh" -eq 2' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh help" version' -l 'version' -d 'Show the version.'

@@ -41,6 +41,10 @@ _p2psh() {
 
     local -i ret=1
     local -ar arg_specs=(
+        ':script:_files'
+        '(-c --command)'{-c,--command}'[Run these commands (separated by '\'';'\'' or newlines), then exit.]:commands:'
+        '(-k --keep-going)'{-k,--keep-going}'[In a script, go on after a command fails (the exit status is still 1).]'
+        '--json[Print each command'\''s result as one JSON object per line (JSON Lines).]'
         '--port[UDP port to listen on; 0 picks any free port.]:port:'
         '--host[Address to bind\: 0.0.0.0 for every IPv4 interface, \:\: for IPv6.]:address:'
         '--data-dir[Directory for the node database and history (default\: $XDG_DATA_HOME/p2psh).]:dir:_files -/'

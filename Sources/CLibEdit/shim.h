@@ -165,18 +165,19 @@ static inline void p2psh_el_source_defaults(EditLine *el) { el_source(el, NULL);
 static inline void p2psh_history_set_size(History *h, int size) {
     HistEvent event;
     history(h, &event, H_SETSIZE, size);
-    history(h, &event, H_SETUNIQUE, 1);
 }
-static inline int p2psh_history_load(History *h, const char *path) {
+static inline void p2psh_history_clear(History *h) {
     HistEvent event;
-    return history(h, &event, H_LOAD, path);
-}
-static inline int p2psh_history_save(History *h, const char *path) {
-    HistEvent event;
-    return history(h, &event, H_SAVE, path);
+    history(h, &event, H_CLEAR);
 }
 static inline void p2psh_history_enter(History *h, const char *line) {
     HistEvent event;
     history(h, &event, H_ENTER, line);
+}
+/// The terminal's width in columns, as libedit knows it (80 when it cannot tell).
+static inline int p2psh_el_columns(EditLine *el) {
+    int columns = 0;
+    if (el_get(el, EL_GETTC, "co", &columns) != 0 || columns <= 0) columns = 80;
+    return columns;
 }
 #endif

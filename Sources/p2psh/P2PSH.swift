@@ -11,10 +11,28 @@ struct P2PSH: ParsableCommand {
         abstract: "An interactive shell with a Kademlia DHT node inside.",
         discussion: """
             p2psh starts a DHT node (BitTorrent mainline KRPC over UDP, with a multi-valued \
-            store) and reads commands from the terminal, or from standard input when it is a \
-            pipe. Type 'help' at the prompt for the verbs.
+            store) and a file-sharing peer, and reads commands: from the terminal, from -c, \
+            from a script file, or from standard input when it is a pipe. Type 'help' at the \
+            prompt for the verbs. A script stops at its first failed command unless \
+            --keep-going; the exit status is 0 only when every command succeeded.
             """,
         version: "0.1.0")
+
+    @Argument(help: ArgumentHelp("A file of commands to run, one or more per line ('#' starts a comment); "
+                                 + "'-' reads standard input.", valueName: "script"),
+              completion: .file())
+    var script: String?
+
+    @Option(name: [.customShort("c"), .customLong("command")],
+            help: ArgumentHelp("Run these commands (separated by ';' or newlines), then exit.", valueName: "commands"))
+    var commands: String?
+
+    @Flag(name: [.customShort("k"), .long],
+          help: "In a script, go on after a command fails (the exit status is still 1).")
+    var keepGoing = false
+
+    @Flag(help: "Print each command's result as one JSON object per line (JSON Lines).")
+    var json = false
 
     @Option(help: ArgumentHelp("UDP port to listen on; 0 picks any free port.", valueName: "port"))
     var port: Int = 6881
@@ -56,6 +74,9 @@ struct P2PSH: ParsableCommand {
     var verbose = false
 
     func validate() throws {
+        guard commands == nil || script == nil else {
+            throw ValidationError("give either -c COMMANDS or a script file, not both")
+        }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard !(ephemeral && dataDir != nil) else { throw ValidationError("--ephemeral keeps no files: drop --data-dir") }
         if let httpPort, !(0...65535).contains(httpPort) {
@@ -67,16 +88,32 @@ struct P2PSH: ParsableCommand {
         }
     }
 
+    /// Exit statuses, as the man page lists them.
+    enum Status {
+        /// A command failed.
+        static let commandFailed = ExitCode(1)
+        /// p2psh could not start: a port or the data directory in use, an unreadable script.
+        static let couldNotStart = ExitCode(2)
+        /// Ctrl-C ended a script.
+        static let interrupted = ExitCode(130)
+        /// SIGTERM or SIGHUP ended the session.
+        static let terminated = ExitCode(143)
+    }
+
     func run() throws {
         let verbose = verbose
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = verbose ? .debug : .warning
-            return handler
-        }
+        LoggingSystem.bootstrap { label in ShellLogHandler(label: label, logLevel: verbose ? .debug : .warning) }
         Interrupts.install()
-        let console = Console.detect()
+        let console = Console.detect(format: json ? .json : .text)
         let dataDirectory = ephemeral ? nil : (dataDir ?? StorageLocation.defaultDirectory)
+        let interactive = commands == nil && script == nil && isatty(0) == 1 && isatty(1) == 1
+        let scriptDescriptor: Int32
+        do {
+            scriptDescriptor = try openScript()
+        } catch {
+            console.error("\(error)")
+            throw Status.couldNotStart
+        }
 
         var configuration = NodeConfiguration()
         configuration.host = host
@@ -88,7 +125,7 @@ struct P2PSH: ParsableCommand {
             sharing = try sharingConfiguration(dataDirectory: dataDirectory)
         } catch {
             console.error("\(error)")
-            throw ExitCode.failure
+            throw Status.couldNotStart
         }
         let started: (Node, FileSharingPeer)
         switch InterruptibleRun.run({ () async throws -> (Node, FileSharingPeer) in
@@ -104,40 +141,67 @@ struct P2PSH: ParsableCommand {
             started = pair
         case .finished(.failure(let error)):
             console.error("\(error)")
-            throw ExitCode.failure
+            throw Status.couldNotStart
         case .interrupted:
-            throw ExitCode(130)
+            throw Status.interrupted
         }
         let (node, peer) = started
-        let session = ShellSession(node: node, peer: peer, console: console, completer: Completer())
-        announce(session)
-
-        var failures = 0
-        for address in bootstrap {
-            if case .failed = Shell.execute("join '\(address)'", in: session) { failures += 1 }
-        }
+        // History is kept only for a person at the prompt, but `history` shows it from scripts too.
+        let history = CommandHistory(path: dataDirectory.map { $0 + "/history" })
+        let session = ShellSession(node: node, peer: peer, console: console, history: history, completer: Completer())
+        if interactive { announce(session) }
 
         // The shell runs on the main thread: libedit calls back into it (completion, Ctrl-C) there.
+        let commands = commands
+        let script = script
+        let mode: Shell.Mode = interactive ? .interactive : .script(keepGoing: keepGoing)
+        let bootstrapLine = bootstrap.isEmpty ? nil : "join " + bootstrap.map(Tokenizer.escaped).joined(separator: " ")
         let ending = MainActor.assumeIsolated { () -> Shell.Ending in
-            let source: any LineSource = console.isInteractive
-                ? LineEditor(historyPath: dataDirectory.map { $0 + "/history" }, completer: session.completer)
-                : StreamLineSource(descriptor: 0)
-            var shell = Shell(session: session, source: source)
-            return shell.run()
+            let source: any LineSource
+            if let commands {
+                source = CommandTextSource(commands)
+            } else if interactive {
+                source = LineEditor(history: history, completer: session.completer)
+            } else {
+                source = StreamLineSource(descriptor: scriptDescriptor, name: script == "-" ? nil : script)
+            }
+            var shell = Shell(session: session, source: source, mode: mode)
+            // --bootstrap runs as a `join` before the first command, and fails a script like one.
+            let bootstrapFailures = bootstrapLine.map { shell.run(line: $0).failures } ?? 0
+            if bootstrapFailures > 0, !interactive, !keepGoing { return .finished(failures: bootstrapFailures) }
+            let ending = shell.run()
+            if case .finished(let failures) = ending { return .finished(failures: failures + bootstrapFailures) }
+            return ending
         }
         _ = InterruptibleRun.run(cancellable: false) {
             await peer.close()
             await node.close()
         }
         switch ending {
-        case .finished(let commandFailures):
+        case .finished(let failures):
             // At a terminal, leaving is a success; in a script, any failed command fails the run.
-            if !console.isInteractive, failures + commandFailures > 0 { throw ExitCode.failure }
+            if !interactive, failures > 0 { throw Status.commandFailed }
         case .interrupted:
-            throw ExitCode(130)
+            throw Status.interrupted
         case .terminated:
-            throw ExitCode(143)
+            throw Status.terminated
         }
+    }
+
+    /// The descriptor commands are read from when they are not typed or given with -c: the
+    /// script file, or standard input.
+    private func openScript() throws -> Int32 {
+        guard let script, script != "-" else { return 0 }
+        let descriptor = open(expandingTilde(script), O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw ShellError("cannot read script \(script): \(String(cString: strerror(errno)))")
+        }
+        var status = stat()
+        if fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
+            close(descriptor)
+            throw ShellError("cannot read script \(script): it is a directory")
+        }
+        return descriptor
     }
 
     /// File sharing's settings from the options: the share directory (created when it is the
@@ -170,7 +234,6 @@ struct P2PSH: ParsableCommand {
     }
 
     private func announce(_ session: ShellSession) {
-        guard session.console.isInteractive else { return }
         let node = session.node
         let peer = session.peer
         let address = InterruptibleRun.run { (await node.localAddress, await peer.httpPort) }

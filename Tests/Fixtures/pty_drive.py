@@ -8,6 +8,9 @@ Usage: pty_drive.py PROGRAM [ARGS...] < steps.json
     {"sleep": 0.2}
     {"signal": 15}                     send the program a signal
     {"exit": 0, "timeout": 10}         wait for the program to exit with this status
+    {"run": ["prog", "arg"], "status": 0, "timeout": 30}
+                                       run another program to completion meanwhile (its output
+                                       goes to stderr); fail unless it exits with this status
   Prints the whole transcript to stdout; exits 1 with a reason on stderr if a step fails.
 Uses only the standard library (pty.fork gives the child a controlling terminal).
 """
@@ -15,6 +18,7 @@ import json
 import os
 import pty
 import select
+import subprocess
 import sys
 import time
 
@@ -57,6 +61,16 @@ for step in steps:
         os.write(fd, step["send"].encode())
     elif "signal" in step:
         os.kill(pid, step["signal"])
+    elif "run" in step:
+        try:
+            done = subprocess.run(step["run"], stdin=subprocess.DEVNULL, capture_output=True,
+                                  timeout=step.get("timeout", 30))
+        except subprocess.TimeoutExpired:
+            fail("%r still running after %ss" % (step["run"], step.get("timeout", 30)))
+        sys.stderr.write(done.stdout.decode("utf-8", "replace") + done.stderr.decode("utf-8", "replace"))
+        if done.returncode != step.get("status", 0):
+            fail("%r exited with %d, wanted %d" % (step["run"], done.returncode, step.get("status", 0)))
+        pump(0)
     elif "sleep" in step:
         end = time.time() + step["sleep"]
         while time.time() < end:

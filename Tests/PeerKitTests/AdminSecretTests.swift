@@ -35,7 +35,7 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["secret"])
         // A secret written by hand, with surrounding whitespace, is used as it is.
         try FileManager.default.removeItem(atPath: path)
-        FileManager.default.createFile(atPath: path, contents: Data("  my-secret\n\n".utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: path, contents: Data("  my-secret\n\n".utf8), attributes: [.posixPermissions: 0o600])
         #expect(try AdminSecret.loadOrCreate(in: directory).text == "my-secret")
     }
 
@@ -57,7 +57,7 @@ import TestSupport
         let directory = TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/secret"
-        FileManager.default.createFile(atPath: path, contents: Data("leaked\n".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("leaked\n".utf8))
         try FileManager.default.setAttributes([.posixPermissions: permissions], ofItemAtPath: path)
         do {
             _ = try AdminSecret.loadOrCreate(in: directory)
@@ -75,11 +75,11 @@ import TestSupport
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/secret"
 
-        FileManager.default.createFile(atPath: path, contents: Data("\n".utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: path, contents: Data("\n".utf8), attributes: [.posixPermissions: 0o600])
         #expect(throws: NodeError.self) { try AdminSecret.loadOrCreate(in: directory) }
         try FileManager.default.removeItem(atPath: path)
 
-        FileManager.default.createFile(atPath: directory + "/target", contents: Data("x\n".utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: directory + "/target", contents: Data("x\n".utf8), attributes: [.posixPermissions: 0o600])
         try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: directory + "/target")
         #expect(throws: NodeError.self) { try AdminSecret.loadOrCreate(in: directory) }
         try FileManager.default.removeItem(atPath: path)

@@ -120,7 +120,7 @@ import TestSupport
             files
             stats
             """
-        let run = try await p2psh(["--data-dir", data, "--port", "0"], input: script + "\n")
+        let run = try await p2psh(["--data-dir", data, "--port", "0", "--keep-going"], input: script + "\n")
         #expect(run.status == 1, "the two bad shares fail")
         #expect(run.stderr.contains("already exists"), "\(run.stderr)")
         #expect(run.stderr.contains("hidden"), "\(run.stderr)")

@@ -9,14 +9,14 @@ import TestSupport
     /// After each prompt the driver waits a moment before typing, as a person would: libedit
     /// switches the terminal to raw mode only as it starts reading, and a control key typed
     /// before that is handled by the kernel's cooked mode (where Ctrl-D on an empty line is lost).
-    func drive(_ arguments: [String], _ steps: [[String: Any]]) async throws -> String {
+    func drive(_ arguments: [String], _ steps: [[String: Any]], environment: [String: String] = [:]) async throws -> String {
         let steps = steps.flatMap { step -> [[String: Any]] in
             (step["expect"] as? String) == "p2psh> " ? [step, ["sleep": 0.3]] : [step]
         }
         let json = String(decoding: try JSONSerialization.data(withJSONObject: steps), as: UTF8.self)
         let result = try await ChildProcess.run("/usr/bin/python3",
                                                 [TestPaths.fixture("pty_drive.py"), TestPaths.p2psh] + arguments,
-                                                input: json, timeout: 40)
+                                                input: json, environment: environment, timeout: 40)
         #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
         return result.stdout
     }
@@ -40,13 +40,17 @@ import TestSupport
         #expect(!transcript.contains("unknown command 'bogus'"))
         #expect(FileManager.default.fileExists(atPath: directory + "/history"))
 
-        // A new session recalls the previous one's commands with the up arrow.
+        // A new session recalls the previous one's commands with the up arrow, and `history` lists them.
         let second = try await drive(arguments, [
             ["expect": "p2psh> "],
             ["send": "\u{1b}[A\u{1b}[A"], ["sleep": 0.3], ["send": "\r"], ["expect": "uptime:"], ["expect": "p2psh> "],
+            ["send": " help\r"], ["expect": "Network:"], ["expect": "p2psh> "],
+            ["send": "history\r"], ["expect": "history"], ["expect": "p2psh> "],
             ["send": "exit\r"], ["exit": 0],
         ])
         #expect(second.contains("uptime:"))
+        let kept = try String(contentsOfFile: directory + "/history", encoding: .utf8).split(separator: "\n")
+        #expect(kept == ["help get", "stats", "history", "exit"], "the recalled stats moved to the end; ' help' was not kept")
     }
 
     @Test func sigtermAtThePromptLeavesCleanlyAndKeepsHistory() async throws {
@@ -61,15 +65,69 @@ import TestSupport
     }
 
     @Test func ctrlCDuringACommandReturnsToThePromptAndTheNodeKeepsAnswering() async throws {
-        let transcript = try await drive(["--ephemeral", "--host", "127.0.0.1", "--port", "0"], [
+        let port = try freeUDPPort()
+        // Another node joining this one must get its ping answered: during the long command, and after it.
+        let pinger = [TestPaths.p2psh, "--ephemeral", "--host", "127.0.0.1", "--port", "0", "-c", "join 127.0.0.1:\(port)"]
+        let transcript = try await drive(["--ephemeral", "--host", "127.0.0.1", "--port", "\(port)", "--http-port", "0"], [
             ["expect": "p2psh> "],
             // Nobody listens on port 9: join would wait out its timeout.
-            ["send": "join 127.0.0.1:9\r"], ["sleep": 0.5], ["send": "\u{3}"],
+            ["send": "join 127.0.0.1:9\r"], ["sleep": 0.3],
+            ["run": pinger, "status": 0],
+            ["send": "\u{3}"],
             ["expect": "join: interrupted"], ["expect": "p2psh> "],
-            ["send": "stats\r"], ["expect": "uptime:"], ["expect": "p2psh> "],
+            ["run": pinger, "status": 0],
+            ["send": "peers\r"], ["expect": "nodes"], ["expect": "p2psh> "],
             ["send": "exit\r"], ["exit": 0],
         ])
         #expect(transcript.contains("join: interrupted"))
+    }
+
+    @Test func tabCompletesAPeerAddressFromTheRoutingTableAndListsCandidatesOnASecondTab() async throws {
+        let seed = try await ShellProcess.start()
+        defer { seed.child.terminate() }
+        let transcript = try await drive(["--ephemeral", "--host", "127.0.0.1", "--port", "0", "--bootstrap", seed.address], [
+            ["expect": "joined \(seed.address)"], ["expect": "p2psh> "],
+            // The address was never typed: it comes from the routing table that --bootstrap filled.
+            ["send": "join 127.0"], ["sleep": 0.2], ["send": "\t"], ["sleep": 0.2], ["send": "\r"],
+            ["expect": "joined \(seed.address)"], ["expect": "p2psh> "],
+            // One TAB on an ambiguous word rings the bell; the second lists the candidates, as bash does.
+            ["send": "s"], ["sleep": 0.2], ["send": "\t"], ["sleep": 0.2], ["send": "\t"],
+            ["expect": "share  stats  store"], ["send": "\u{15}"], ["sleep": 0.1],
+            ["send": "exit\r"], ["exit": 0],
+        ])
+        #expect(!transcript.contains("error:"), "\(transcript)")
+        _ = try await seed.exit()
+    }
+
+    @Test func errorsAreRedOnATerminalUnlessNoColorIsSet() async throws {
+        let arguments = ["--ephemeral", "--host", "127.0.0.1", "--port", "0"]
+        let steps: [[String: Any]] = [
+            ["expect": "p2psh> "], ["send": "bogus\r"], ["expect": "unknown command"], ["expect": "p2psh> "],
+            ["send": "exit\r"], ["exit": 0],
+        ]
+        // An empty NO_COLOR counts as unset (no-color.org).
+        let coloured = try await drive(arguments, steps, environment: ["NO_COLOR": ""])
+        #expect(coloured.contains("\u{1B}[1;31merror:\u{1B}[0m unknown command 'bogus'"))
+        let plain = try await drive(arguments, steps, environment: ["NO_COLOR": "1"])
+        #expect(plain.contains("error: unknown command 'bogus'"))
+        #expect(!plain.contains("\u{1B}[1;31m"))
+    }
+
+    /// A UDP port that was free a moment ago.
+    func freeUDPPort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
+            }
+        }
+        guard bound else { throw ChildProcess.Timeout(description: "no free UDP port") }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     @Test func fetchShowsAProgressLineOnATerminalAndThenTheResult() async throws {

@@ -122,6 +122,11 @@ public actor FileSharingPeer {
         }
     }
 
+    /// The paths of the files shared now, as last indexed (no rescan).
+    public func sharedNames() async -> [String] {
+        await index?.files.map(\.path) ?? []
+    }
+
     /// Counters and sizes, for `stats`.
     public func statistics() async -> SharingStatistics {
         let files = await index?.files ?? []

@@ -196,6 +196,7 @@ extension Node {
     /// A node answered us: it is good. Insert it, or ask the full bucket's oldest node to prove it is alive.
     func noteResponder(_ contact: Contact) {
         guard isAllowed(contact.address) else { return }
+        recentAddresses.note(contact.address)
         guard case .bucketFull(let oldest) = table.insert(contact, now: now),
               now.timeIntervalSince(oldest.lastSeen) > configuration.minPingInterval,
               evicting.count < 64, !evicting.contains(oldest.id)
@@ -213,6 +214,7 @@ extension Node {
     /// the table only by answering, so a forged source address cannot fill the table.
     func noteQuerier(_ contact: Contact) {
         guard isAllowed(contact.address), contact.id != id else { return }
+        recentAddresses.note(contact.address)
         if table.entry(for: contact.id) != nil {
             table.touch(contact, now: now)
             return

@@ -46,6 +46,8 @@ public actor Node {
     var verifying: Set<NodeAddress> = []
     /// Ids of full buckets' oldest nodes being pinged to see if they can be replaced.
     var evicting: Set<NodeID> = []
+    /// Nodes that answered or queried us lately, newest first.
+    var recentAddresses = RecentAddresses()
     /// The peers that introduced themselves with `hello`, by node id.
     var neighbourTable: [NodeID: Neighbour] = [:]
     /// The TCP port this node serves files on, told to others in `hello`; nil when it serves none.
@@ -142,6 +144,12 @@ public actor Node {
         snapshot.valuesPublished = publishedValues.valueCount
         snapshot.externalAddress = externalAddress
         return snapshot
+    }
+
+    /// Addresses of nodes that answered or queried this node lately, newest first; unlike
+    /// ``routingTable()`` it includes nodes whose buckets were full.
+    public func recentlySeen() -> [NodeAddress] {
+        recentAddresses.addresses
     }
 
     /// The keys this node holds values for, stored by others or published here.

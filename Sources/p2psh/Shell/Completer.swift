@@ -1,21 +1,36 @@
 import Foundation
 import Synchronization
 
-/// Context-aware completion for the shell line: verbs, help topics, peer addresses and keys.
+/// Context-aware TAB completion for the shell line.
 ///
-/// It reads from a snapshot of the node's state that the shell refreshes after
+/// The verb's argument-parser declaration says what is being typed (an option, an option's
+/// value, which positional argument); the verb's ``Verb/argumentCompletion`` says where its
+/// candidates come from. Node state is read from a snapshot that the shell refreshes after
 /// every command, so completing never waits on the network.
 final class Completer: Sendable {
     struct Completion: Equatable {
-        /// Text to insert at the cursor.
+        /// Text to insert at the cursor, escaped so that it reads back as typed.
         var insertion: String
-        /// All matches, when more than one remains.
+        /// What matches, as a listing shows it, when more than one does.
         var candidates: [String]
     }
 
-    /// What completion can offer besides verbs.
+    /// One thing the word at the cursor could become.
+    struct Candidate: Hashable, Sendable {
+        /// The whole word.
+        var value: String
+        /// How a listing shows it (a path's last component).
+        var display: String
+        /// A directory: completing it adds no space, so the path can go on.
+        var isDirectory = false
+    }
+
+    /// What completion offers besides verbs, options and paths.
     struct Vocabulary: Sendable {
+        /// Nodes in the routing table.
         var peerAddresses: [String] = []
+        /// Nodes heard from lately.
+        var recentAddresses: [String] = []
         /// Keys typed in this session, as typed.
         var keys: [String] = []
         /// Keys this node holds values for, as 40 hex digits.
@@ -31,39 +46,101 @@ final class Completer: Sendable {
     func update(_ change: @Sendable (inout Vocabulary) -> Void) { vocabulary.withLock { change(&$0) } }
 
     func complete(_ textBeforeCursor: String) -> Completion {
-        let words = (try? Tokenizer.words(textBeforeCursor)) ?? []
-        let endsWithSpace = textBeforeCursor.last.map { $0 == " " } ?? true
-        let partial = endsWithSpace ? "" : (words.last ?? "")
-        let position = endsWithSpace ? words.count : words.count - 1
-        let candidates: [String]
-        if position == 0 {
-            candidates = VerbRegistry.names
-        } else {
-            let snapshot = vocabulary.withLock { $0 }
-            switch words.first {
-            case "help": candidates = position == 1 ? VerbRegistry.names : []
-            case "join": candidates = snapshot.peerAddresses
-            case "get", "store": candidates = position == 1 ? snapshot.keys + snapshot.heldKeys : []
-            case "fetch": candidates = position == 1 ? snapshot.fileNames + snapshot.localFileNames : []
-            default: candidates = []
-            }
+        guard let (words, partial) = Self.context(textBeforeCursor) else { return Completion(insertion: "", candidates: []) }
+        guard let verbName = words.first else {
+            return Self.completion(of: partial, from: VerbRegistry.names.map { Candidate(value: $0, display: $0) })
         }
-        let matches = Array(Set(candidates.filter { $0.hasPrefix(partial) })).sorted()
-        guard let first = matches.first else { return Completion(insertion: "", candidates: []) }
-        if matches.count == 1 { return Completion(insertion: String(first.dropFirst(partial.count)) + " ", candidates: matches) }
-        let common = matches.dropFirst().reduce(first) { prefix, match in String(zip(prefix, match).prefix { $0 == $1 }.map(\.0)) }
-        return Completion(insertion: String(common.dropFirst(partial.count)), candidates: matches)
+        guard let verb = VerbRegistry.verb(named: verbName) else { return Completion(insertion: "", candidates: []) }
+        return Self.completion(of: partial, from: candidates(for: verb, after: Array(words.dropFirst()), partial: partial))
     }
 
-    /// Candidates laid out in columns, as bash lists them.
-    static func columns(_ candidates: [String], width: Int = 80) -> String {
+    /// The words of the command being typed before the cursor, and the partial word at the
+    /// cursor ("" when a new word starts); nil inside an unterminated quote.
+    static func context(_ text: String) -> (words: [String], partial: String)? {
+        guard let now = try? Tokenizer.commands(text), let extended = try? Tokenizer.commands(text + "x") else { return nil }
+        // Typing one more character shows whether the cursor starts a new command or word.
+        if extended.count > now.count { return ([], "") }
+        let words = now.last?.words ?? []
+        if (extended.last?.words.count ?? 0) > words.count { return (words, "") }
+        return (Array(words.dropLast()), words.last ?? "")
+    }
+
+    private func candidates(for verb: any Verb.Type, after arguments: [String], partial: String) -> [Candidate] {
+        let spec = VerbRegistry.spec(of: verb)
+        if partial.hasPrefix("-") {
+            let used = Set(arguments)
+            return spec.options.filter { $0.isRepeating || used.isDisjoint(with: $0.names) }
+                .compactMap { $0.names.first }.map { Candidate(value: $0, display: $0) }
+        }
+        if let previous = arguments.last, let option = spec.option(named: previous), option.kind == .option {
+            return Self.candidates(for: option.completion, partial: partial)
+        }
+        var position = 0
+        var skipValue = false
+        for word in arguments {
+            if skipValue { skipValue = false; continue }
+            if let option = spec.option(named: word) { skipValue = option.kind == .option; continue }
+            position += 1
+        }
+        let positionals = spec.positionals
+        guard let argument = position < positionals.count ? positionals[position]
+                : positionals.last.flatMap({ $0.isRepeating ? $0 : nil }) else { return [] }
+        let isFirst = argument.valueName == positionals.first?.valueName
+        let source = isFirst ? verb.argumentCompletion : .declared
+        let snapshot = vocabulary.withLock { $0 }
+        let words: [String]
+        switch source {
+        case .declared: return Self.candidates(for: argument.completion, partial: partial)
+        case .verbs: words = VerbRegistry.names
+        case .nodeAddresses: words = snapshot.peerAddresses + snapshot.recentAddresses
+        case .keys: words = snapshot.keys + snapshot.heldKeys
+        case .fileNames: words = snapshot.localFileNames + snapshot.fileNames
+        }
+        return words.map { Candidate(value: $0, display: $0) }
+    }
+
+    private static func candidates(for completion: VerbSpec.ValueCompletion, partial: String) -> [Candidate] {
+        switch completion {
+        case .none: []
+        case .file: PathCompletion.candidates(for: partial, directoriesOnly: false)
+        case .directory: PathCompletion.candidates(for: partial, directoriesOnly: true)
+        case .list(let values): values.map { Candidate(value: $0, display: $0) }
+        }
+    }
+
+    /// The insertion and listing for `partial` among `candidates`: a single match is completed
+    /// (with a space after it, unless it is a directory); several are completed as far as they
+    /// agree, and listed.
+    static func completion(of partial: String, from candidates: [Candidate]) -> Completion {
+        var seen = Set<String>()
+        let matches = candidates.filter { $0.value.hasPrefix(partial) && seen.insert($0.value).inserted }
+            .sorted { $0.value < $1.value }
+        guard let first = matches.first else { return Completion(insertion: "", candidates: []) }
+        if matches.count == 1 {
+            let rest = Tokenizer.escaped(String(first.value.dropFirst(partial.count)))
+            return Completion(insertion: rest + (first.isDirectory ? "" : " "), candidates: [first.display])
+        }
+        let common = matches.dropFirst().reduce(first.value) { prefix, match in
+            String(zip(prefix, match.value).prefix { $0 == $1 }.map(\.0))
+        }
+        return Completion(insertion: Tokenizer.escaped(String(common.dropFirst(partial.count))),
+                          candidates: matches.map(\.display))
+    }
+
+    /// Candidates laid out in columns across `width`, sorted down the columns, as bash lists them.
+    static func columns(_ candidates: [String], width: Int) -> String {
         let cell = (candidates.map(\.count).max() ?? 0) + 2
-        let perLine = max(1, width / cell)
+        let columnCount = max(1, width / cell)
+        let rowCount = (candidates.count + columnCount - 1) / columnCount
         var lines: [String] = []
-        for start in stride(from: 0, to: candidates.count, by: perLine) {
-            lines.append(candidates[start..<min(start + perLine, candidates.count)]
-                .map { $0.padding(toLength: cell, withPad: " ", startingAt: 0) }.joined()
-                .trimmingCharacters(in: .whitespaces))
+        for row in 0..<rowCount {
+            var line = ""
+            for column in 0..<columnCount {
+                let index = column * rowCount + row
+                guard index < candidates.count else { break }
+                line += candidates[index].padding(toLength: cell, withPad: " ", startingAt: 0)
+            }
+            lines.append(String(line.reversed().drop { $0 == " " }.reversed()))
         }
         return lines.joined(separator: "\n")
     }

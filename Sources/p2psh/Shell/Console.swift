@@ -1,34 +1,50 @@
 import Foundation
 
-/// Where the shell writes: results to stdout, errors and notes to stderr or the terminal.
+/// Where the shell writes: results to stdout, errors and warnings to stderr.
 ///
-/// Writes go straight to the file descriptor, so output is never held in a
-/// buffer while the next command runs, and never interleaves within a line.
+/// Results are text for people or, with `--json`, one JSON object per command. Decoration
+/// (table headers, notes, progress lines, colour) appears only when stdout is a terminal
+/// and the output is text, so a pipe gets only the results.
 struct Console: Sendable {
-    /// True when a person is at a terminal: then prompts, headers and notes are shown.
-    let isInteractive: Bool
-
-    static func detect() -> Console {
-        Console(isInteractive: isatty(0) == 1 && isatty(1) == 1)
+    enum Format: Sendable {
+        case text
+        case json
     }
 
-    /// A result line: always on stdout.
-    func print(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    let format: Format
+    /// Stdout is a terminal and the output is text: show headers, notes and progress.
+    let decorated: Bool
+    /// Colours for stdout.
+    let palette: Palette
+    /// Colours for stderr.
+    let errorPalette: Palette
+
+    static func detect(format: Format) -> Console {
+        Console(format: format, decorated: format == .text && isatty(1) == 1,
+                palette: format == .text ? Palette.detect(descriptor: 1) : Palette(enabled: false),
+                errorPalette: Palette.detect(descriptor: 2))
     }
 
-    /// Context for a person (the key used, timings, table headers): shown only on a terminal.
+    /// Result lines, written together.
+    func print(_ lines: [String]) {
+        guard !lines.isEmpty else { return }
+        TerminalOutput.write(lines.joined(separator: "\n") + "\n", to: 1)
+    }
+
+    func print(_ line: String) { print([line]) }
+
+    /// Context for a person (the key used, timings): shown only when decorated.
     func note(_ line: String) {
-        guard isInteractive else { return }
+        guard decorated else { return }
         print(line)
     }
 
     /// An error, as `error: …` on stderr.
     func error(_ message: String) {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        TerminalOutput.write(errorPalette.error("error:") + " \(message)\n", to: 2)
     }
 
     func warning(_ message: String) {
-        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+        TerminalOutput.write(errorPalette.warning("warning:") + " \(message)\n", to: 2)
     }
 }

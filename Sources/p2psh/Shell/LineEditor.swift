@@ -1,12 +1,12 @@
 import CLibEdit
 import Foundation
 
-/// Lines typed at a terminal, edited with libedit: emacs keys, history (with Ctrl-R search)
-/// kept in a file, and context-aware TAB completion.
+/// Lines typed at a terminal, edited with libedit: emacs keys, history (Up, Down, Ctrl-R
+/// search) and context-aware TAB completion.
 final class LineEditor: LineSource {
     private let editLine: OpaquePointer
-    private let history: OpaquePointer
-    private let historyPath: String?
+    private let libeditHistory: OpaquePointer
+    private let history: CommandHistory
     /// The C reader's state: the signal pipe it watches, and whether SIGTERM ended input.
     private let readerState: UnsafeMutablePointer<p2psh_reader_state>
 
@@ -15,21 +15,24 @@ final class LineEditor: LineSource {
     /// Set by the Ctrl-C binding while libedit is reading a line.
     @MainActor private static var lineCancelled = false
     @MainActor static var completer: Completer?
+    /// The line (up to the cursor) at the last TAB that could not complete anything: a second
+    /// TAB there lists the candidates, as in bash.
+    @MainActor private static var ambiguousLine: String?
+    /// Beyond this many candidates, ask before listing them all.
+    static let listingQuestionThreshold = 100
 
-    /// - Parameter historyPath: where history persists; nil keeps it in memory only.
     @MainActor
-    init(historyPath: String?, completer: Completer) {
+    init(history: CommandHistory, completer: Completer) {
         setlocale(LC_CTYPE, "")
         editLine = el_init("p2psh", fdopen(0, "r"), fdopen(1, "w"), fdopen(2, "w"))
-        history = history_init()
-        self.historyPath = historyPath
+        libeditHistory = history_init()
+        self.history = history
         readerState = .allocate(capacity: 1)
         readerState.initialize(to: p2psh_reader_state(signal_fd: Interrupts.descriptor, terminated: 0))
         Self.completer = completer
-        p2psh_history_set_size(history, 1000)
-        if let historyPath { _ = p2psh_history_load(history, historyPath) }
+        p2psh_history_set_size(libeditHistory, Int32(history.limit))
         p2psh_el_set_editor(editLine, "emacs")
-        p2psh_el_set_history(editLine, history)
+        p2psh_el_set_history(editLine, libeditHistory)
         p2psh_el_set_prompt(editLine) { _ in LineEditor.prompt }
         p2psh_el_set_reader(editLine, readerState)
         p2psh_el_add_function(editLine, "p2psh-complete", "Complete the word at the cursor") { editLine, _ in
@@ -43,10 +46,11 @@ final class LineEditor: LineSource {
         p2psh_el_bind(editLine, "^C", "p2psh-cancel")
         p2psh_el_bind(editLine, "^R", "em-inc-search-prev")
         p2psh_el_source_defaults(editLine)
+        loadHistory()
     }
 
     deinit {
-        history_end(history)
+        history_end(libeditHistory)
         el_end(editLine)
         readerState.deallocate()
     }
@@ -62,7 +66,7 @@ final class LineEditor: LineSource {
             return LineEditor.lineCancelled
         }
         if cancelled {
-            FileHandle.standardOutput.write(Data("^C\n".utf8))
+            TerminalOutput.write("^C\n", to: 1)
             return .interrupted
         }
         var line = String(cString: raw)
@@ -70,19 +74,19 @@ final class LineEditor: LineSource {
         return .line(line)
     }
 
-    /// Adds a line to history, as bash does: not blank lines, not lines that start with a space.
+    /// Keeps the line in history (unless it starts with a space) and saves it.
     func record(_ line: String) {
-        guard !line.hasPrefix(" "), !line.allSatisfy(\.isWhitespace) else { return }
-        p2psh_history_enter(history, line)
+        if history.record(line) { loadHistory() }
     }
 
-    func save() {
-        guard let historyPath else { return }
-        _ = p2psh_history_save(history, historyPath)
-        chmod(historyPath, 0o600)
+    /// Gives libedit the history as ``CommandHistory`` keeps it (a repeated command moved to the end).
+    private func loadHistory() {
+        p2psh_history_clear(libeditHistory)
+        for line in history.lines { p2psh_history_enter(libeditHistory, line) }
     }
 
-    /// TAB: completes the word at the cursor, or lists the candidates when there are several.
+    /// TAB: completes the word at the cursor as far as the candidates agree; a second TAB
+    /// where nothing more can be completed lists them.
     @MainActor
     private static func complete(_ editLine: OpaquePointer?) -> UInt8 {
         guard let editLine, let info = el_line(editLine)?.pointee, let completer else { return UInt8(CC_ERROR) }
@@ -90,11 +94,25 @@ final class LineEditor: LineSource {
                                                                    count: info.cursor - info.buffer), as: UTF8.self)
         let completion = completer.complete(beforeCursor)
         if !completion.insertion.isEmpty {
+            ambiguousLine = nil
             _ = el_insertstr(editLine, completion.insertion)
             return UInt8(CC_REFRESH)
         }
         guard completion.candidates.count > 1 else { return UInt8(CC_ERROR) }
-        FileHandle.standardOutput.write(Data(("\n" + Completer.columns(completion.candidates) + "\n").utf8))
+        guard ambiguousLine == beforeCursor else {
+            ambiguousLine = beforeCursor
+            return UInt8(CC_ERROR)  // rings the bell; the next TAB lists
+        }
+        if completion.candidates.count > listingQuestionThreshold {
+            TerminalOutput.write("\nDisplay all \(completion.candidates.count) possibilities? (y or n)", to: 1)
+            var answer: CChar = 0
+            guard el_getc(editLine, &answer) == 1, answer == CChar(UInt8(ascii: "y")) || answer == CChar(UInt8(ascii: "Y")) else {
+                TerminalOutput.write("\n", to: 1)
+                return UInt8(CC_REDISPLAY)
+            }
+        }
+        let width = Int(p2psh_el_columns(editLine))
+        TerminalOutput.write("\n" + Completer.columns(completion.candidates, width: width) + "\n", to: 1)
         return UInt8(CC_REDISPLAY)
     }
 }

@@ -1,11 +1,17 @@
-/// Where the shell's commands come from: a terminal, a pipe, a file or `-c`.
+/// Where the shell's commands come from: a terminal, a pipe, a script file or `-c`.
 protocol LineSource {
-    /// The next line, without its newline; nil at the end of input.
+    /// The next line, without its newline.
     mutating func nextLine() -> LineSourceResult
-    /// Called after a line ran, so interactive sources can record it in history.
+    /// Called before a line runs, so the terminal can keep it in history.
     mutating func record(_ line: String)
-    /// Saves what should outlive the session (history).
-    func save()
+    /// Where the last line came from, for error messages: "deploy.p2p:3"; nil for a terminal,
+    /// standard input and `-c`.
+    var location: String? { get }
+}
+
+extension LineSource {
+    mutating func record(_ line: String) {}
+    var location: String? { nil }
 }
 
 enum LineSourceResult {

@@ -4,7 +4,7 @@ import Synchronization
 
 /// A download's live progress line on a terminal: bytes, rate, peers and time left.
 ///
-/// It draws only when a person is watching (``Console/isInteractive``), at most five times a
+/// It draws only when a person is watching (``Console/decorated``), at most five times a
 /// second, on one line that ``finish()`` erases, so the final result line stands alone. In a
 /// pipe it draws nothing.
 final class ProgressBar: Sendable {
@@ -26,7 +26,7 @@ final class ProgressBar: Sendable {
     }
 
     func update(_ progress: DownloadProgress) {
-        guard console.isInteractive else { return }
+        guard console.decorated else { return }
         let now = ContinuousClock.now
         let line: String? = state.withLock { state in
             state.samples.append((now, progress.bytesFetched))
@@ -38,13 +38,13 @@ final class ProgressBar: Sendable {
             state.drawn = true
             return render(progress, rate: Self.rate(state.samples))
         }
-        if let line { FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + line).utf8)) }
+        if let line { TerminalOutput.write("\r\u{1B}[K" + line, to: 1) }
     }
 
     /// Erases the progress line, if one was drawn.
     func finish() {
         let drawn = state.withLock { $0.drawn }
-        if drawn { FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8)) }
+        if drawn { TerminalOutput.write("\r\u{1B}[K", to: 1) }
     }
 
     private func render(_ progress: DownloadProgress, rate: Double) -> String {

@@ -1,14 +1,26 @@
 import ArgumentParser
 import PeerKit
 
-/// The read–run–print loop: one command at a time, each finished and printed before the next is read.
+/// The read–run–print loop: one command at a time, each finished and its result written
+/// before the next is read.
 struct Shell {
+    /// Who is typing, which decides what a failure does.
+    enum Mode {
+        /// A person at the prompt: a failed command is reported, and the session goes on.
+        case interactive
+        /// A script (`-c`, a file, or standard input): it stops at the first failed command
+        /// unless `keepGoing`.
+        case script(keepGoing: Bool)
+    }
+
     let session: ShellSession
     var source: any LineSource
+    let mode: Mode
 
     /// Why the loop ended.
     enum Ending {
-        /// `exit`, Ctrl-D or end of input; `failures` commands failed.
+        /// `exit`, Ctrl-D, the end of the script, or a failure that stopped it; `failures`
+        /// commands failed.
         case finished(failures: Int)
         /// Ctrl-C in a script: the rest of the script was not run.
         case interrupted
@@ -16,93 +28,167 @@ struct Shell {
         case terminated
     }
 
-    mutating func run() -> Ending {
-        var failures = 0
-        defer { source.save() }
-        while true {
-            if MainActor.assumeIsolated({ Interrupts.terminated }) { return .terminated }
-            switch source.nextLine() {
-            case .end where MainActor.assumeIsolated({ Interrupts.terminated }):
-                return .terminated
-            case .end:
-                if session.console.isInteractive { session.console.print("") }
-                return .finished(failures: failures)
-            case .interrupted:
-                if !session.console.isInteractive { return .interrupted }
-            case .line(let line):
-                source.record(line)
-                switch Self.execute(line, in: session) {
-                case .succeeded: break
-                case .failed: failures += 1
-                case .interrupted:
-                    failures += 1
-                    if !session.console.isInteractive { return .interrupted }
-                case .exit: return .finished(failures: failures)
-                }
-            }
-        }
-    }
-
-    enum LineOutcome {
+    /// How one command went.
+    enum Outcome {
         case succeeded
         case failed
         case interrupted
         case exit
     }
 
-    /// Parses and runs one line.
-    static func execute(_ line: String, in session: ShellSession) -> LineOutcome {
-        let console = session.console
-        let words: [String]
-        do {
-            words = try Tokenizer.words(line)
-        } catch {
-            console.error("\(error) in: \(line)")
-            return .failed
+    private var isInteractive: Bool {
+        if case .interactive = mode { return true }
+        return false
+    }
+
+    /// A failure stops the rest of the input.
+    private var stopsOnFailure: Bool {
+        if case .script(keepGoing: false) = mode { return true }
+        return false
+    }
+
+    mutating func run() -> Ending {
+        var failures = 0
+        while true {
+            if MainActor.assumeIsolated({ Interrupts.terminated }) { return .terminated }
+            switch source.nextLine() {
+            case .end where MainActor.assumeIsolated({ Interrupts.terminated }):
+                return .terminated
+            case .end:
+                if isInteractive { session.console.print("") }
+                return .finished(failures: failures)
+            case .interrupted:
+                if !isInteractive { return .interrupted }
+            case .line(let line):
+                if isInteractive { source.record(line) }
+                let result = run(line: line)
+                failures += result.failures
+                switch result.stop {
+                case nil where result.failures > 0 && stopsOnFailure: return .finished(failures: failures)
+                case nil: break
+                case .exit: return .finished(failures: failures)
+                case .interrupted: if !isInteractive { return .interrupted }
+                }
+            }
         }
-        guard let name = words.first else { return .succeeded }
+    }
+
+    /// What a line of commands did.
+    struct LineResult {
+        enum Stop {
+            case exit
+            case interrupted
+        }
+
+        var failures = 0
+        /// Why the commands after this line must not run, if they must not.
+        var stop: Stop?
+    }
+
+    /// Runs the commands on one line in order; in a script that stops on failure, the
+    /// commands after a failed one do not run.
+    func run(line: String) -> LineResult {
+        let commands: [Tokenizer.Command]
+        do {
+            commands = try Tokenizer.commands(line)
+        } catch {
+            report(Tokenizer.Command(text: line, words: []), error: "\(error): \(line)", started: .now)
+            return LineResult(failures: 1)
+        }
+        var result = LineResult()
+        for command in commands {
+            switch execute(command) {
+            case .succeeded: continue
+            case .failed:
+                result.failures += 1
+                if stopsOnFailure { return result }
+            case .interrupted:
+                result.failures += 1
+                result.stop = .interrupted
+                return result
+            case .exit:
+                result.stop = .exit
+                return result
+            }
+        }
+        return result
+    }
+
+    /// Parses and runs one command, and writes its result or error.
+    func execute(_ command: Tokenizer.Command) -> Outcome {
+        let started = ContinuousClock.now
+        guard let name = command.words.first else { return .succeeded }
         guard let type = VerbRegistry.verb(named: name) else {
-            console.error(unknownVerbMessage(name))
+            report(command, error: Self.unknownVerbMessage(name), started: started)
             return .failed
         }
         let verb: any Verb
         do {
-            guard let parsed = try type.parseAsRoot(Array(words.dropFirst())) as? any Verb else { return .failed }
+            guard let parsed = try type.parseAsRoot(Array(command.words.dropFirst())) as? any Verb else { return .failed }
             verb = parsed
         } catch {
             if type.exitCode(for: error) == .success {
-                console.print(type.fullMessage(for: error, columns: 80).trimmingTrailingNewlines)
+                // `VERB --help`: the same as `help VERB`.
+                report(command, output: Help.Topic(verb: type.verbName, usage: Self.usage(of: type),
+                                                    text: type.fullMessage(for: error, columns: 80).trimmingTrailingNewlines),
+                       started: started)
                 return .succeeded
             }
-            console.error(type.message(for: error))
-            console.error("usage: \(usage(of: type))")
+            report(command, error: "\(type.message(for: error))\nusage: \(Self.usage(of: type))   (see 'help \(type.verbName)')",
+                   started: started)
             return .failed
         }
+        let session = session
         let outcome = InterruptibleRun.run { try await verb.execute(in: session) }
-        defer { refreshCompletions(session) }
+        defer { refreshCompletions() }
         switch outcome {
-        case .finished(.success(.exit)): return .exit
-        case .finished(.success(.done)): return .succeeded
+        case .finished(.success(let output)):
+            report(command, output: output, started: started)
+            return type.endsSession ? .exit : .succeeded
+        case .finished(.failure(let failure as PartialFailure)):
+            report(command, output: failure.output, error: failure.description, started: started)
+            return .failed
         case .finished(.failure(let error)):
-            console.error("\(error)")
+            report(command, error: "\(error)", started: started)
             return .failed
         case .interrupted:
-            console.error("\(name): interrupted")
+            report(command, error: "\(name): interrupted", started: started)
             return .interrupted
         }
     }
 
-    /// Learns the current peer addresses, the keys this node holds and the file names seen, for TAB completion.
-    private static func refreshCompletions(_ session: ShellSession) {
-        guard session.console.isInteractive else { return }
+    /// Writes a command's result and error: as text (the result on stdout, the error on
+    /// stderr, prefixed by the script location), or as one JSON line.
+    private func report(_ command: Tokenizer.Command, output: (any VerbOutput)? = nil, error: String? = nil,
+                        started: ContinuousClock.Instant) {
+        let console = session.console
+        switch console.format {
+        case .text:
+            if let output { console.print(output.lines(for: console)) }
+        case .json:
+            console.print(CommandRecord(command: command.text, verb: command.words.first ?? "", ok: error == nil,
+                                        milliseconds: Formatting.milliseconds(since: started), result: output,
+                                        error: error).line)
+        }
+        if let error { console.error((source.location.map { "\($0): " } ?? "") + error) }
+    }
+
+    /// Learns the current peer addresses, keys and file names, for TAB completion.
+    private func refreshCompletions() {
+        guard isInteractive else { return }
+        let session = session
         _ = InterruptibleRun.run {
             let peers = await session.node.routingTable().map { "\($0.address)" }
+            let recent = await session.node.recentlySeen().map { "\($0)" }
             let held = await session.node.heldKeys().map(\.hex)
             let seen = await session.peer.seenNames
+            let shared = await session.peer.sharedNames()
             session.completer.update { vocabulary in
                 vocabulary.peerAddresses = peers
+                vocabulary.recentAddresses = recent
                 vocabulary.heldKeys = held
                 vocabulary.fileNames = Array(Set(vocabulary.fileNames + seen))
+                vocabulary.localFileNames = shared
             }
         }
     }
@@ -114,7 +200,7 @@ struct Shell {
 
     static func usage(of type: any Verb.Type) -> String {
         let help = type.helpMessage(columns: 200)
-        guard let range = help.range(of: "USAGE: ") else { return type.configuration.commandName ?? "" }
+        guard let range = help.range(of: "USAGE: ") else { return type.verbName }
         return String(help[range.upperBound...].prefix { $0 != "\n" })
     }
 }

@@ -6,21 +6,31 @@ import Foundation
 /// Reads with `poll` so that Ctrl-C is noticed between commands too.
 struct StreamLineSource: LineSource {
     private let descriptor: Int32
+    /// The script file's name, for error locations; nil for standard input.
+    private let name: String?
     private var buffer: [UInt8] = []
     private var atEnd = false
+    private var lineNumber = 0
 
-    init(descriptor: Int32) { self.descriptor = descriptor }
+    init(descriptor: Int32, name: String? = nil) {
+        self.descriptor = descriptor
+        self.name = name
+    }
+
+    var location: String? { name.map { "\($0):\(lineNumber)" } }
 
     mutating func nextLine() -> LineSourceResult {
         while true {
             if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: buffer[..<newline], as: UTF8.self)
                 buffer.removeSubrange(...newline)
+                lineNumber += 1
                 return .line(line)
             }
             if atEnd {
                 guard !buffer.isEmpty else { return .end }
                 defer { buffer.removeAll() }
+                lineNumber += 1
                 return .line(String(decoding: buffer, as: UTF8.self))
             }
             var descriptors = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
@@ -40,8 +50,4 @@ struct StreamLineSource: LineSource {
             if count <= 0 { atEnd = true } else { buffer += chunk[..<count] }
         }
     }
-
-    mutating func record(_ line: String) {}
-
-    func save() {}
 }

@@ -1,54 +1,110 @@
-/// Splits a command line into words, as a POSIX shell would for simple cases.
+/// Splits a line into commands, and commands into words, as a POSIX shell would for simple cases.
 ///
-/// Single quotes keep everything literally; double quotes keep spaces and allow
-/// `\"` and `\\`; a backslash outside quotes escapes the next character; an
-/// unquoted `#` at the start of a word begins a comment.
+/// An unquoted `;` or newline ends a command. Single quotes keep everything literally;
+/// double quotes keep spaces and allow `\"` and `\\`; a backslash outside quotes escapes
+/// the next character; an unquoted `#` at the start of a word begins a comment that runs to
+/// the end of the line.
 enum Tokenizer {
     struct UnterminatedQuote: Error, CustomStringConvertible {
-        var description: String { "unterminated quote" }
+        var description: String { "unterminated quote: close it, or escape it with a backslash" }
     }
 
-    static func words(_ line: String) throws(UnterminatedQuote) -> [String] {
+    /// One command: its words, and its text as typed (for messages and `--json`).
+    struct Command: Equatable, Sendable {
+        var text: String
+        var words: [String]
+    }
+
+    /// The commands on a line, empty ones (blank, or only a comment) left out.
+    static func commands(_ line: String) throws(UnterminatedQuote) -> [Command] {
+        var commands: [Command] = []
         var words: [String] = []
         var current = ""
         var inWord = false
-        var iterator = line.makeIterator()
-        while let character = iterator.next() {
+        var commandStart = line.startIndex
+        var index = line.startIndex
+
+        func endWord() {
+            if inWord { words.append(current) }
+            current = ""
+            inWord = false
+        }
+        func endCommand(at end: String.Index) {
+            endWord()
+            if !words.isEmpty {
+                let text = line[commandStart..<end].trimming([" ", "\t", "\r", "\n", ";"])
+                commands.append(Command(text: text, words: words))
+            }
+            words = []
+        }
+        func next() -> Character? {
+            guard index < line.endIndex else { return nil }
+            defer { index = line.index(after: index) }
+            return line[index]
+        }
+
+        while let character = next() {
             switch character {
-            case " ", "\t", "\n", "\r":
-                if inWord { words.append(current) }
-                current = ""
-                inWord = false
+            case " ", "\t", "\r":
+                endWord()
+            case ";", "\n":
+                endCommand(at: line.index(before: index))
+                commandStart = index
             case "#" where !inWord:
-                return words
+                let commentStart = line.index(before: index)
+                while let skipped = next(), skipped != "\n" {}
+                endCommand(at: commentStart)
+                commandStart = index
             case "'":
                 inWord = true
                 while true {
-                    guard let next = iterator.next() else { throw UnterminatedQuote() }
-                    if next == "'" { break }
-                    current.append(next)
+                    guard let quoted = next() else { throw UnterminatedQuote() }
+                    if quoted == "'" { break }
+                    current.append(quoted)
                 }
             case "\"":
                 inWord = true
                 while true {
-                    guard let next = iterator.next() else { throw UnterminatedQuote() }
-                    if next == "\"" { break }
-                    if next == "\\", let escaped = iterator.next() {
+                    guard let quoted = next() else { throw UnterminatedQuote() }
+                    if quoted == "\"" { break }
+                    if quoted == "\\", let escaped = next() {
                         if escaped != "\"" && escaped != "\\" { current.append("\\") }
                         current.append(escaped)
                     } else {
-                        current.append(next)
+                        current.append(quoted)
                     }
                 }
             case "\\":
                 inWord = true
-                if let escaped = iterator.next() { current.append(escaped) }
+                if let escaped = next() { current.append(escaped) }
             default:
                 inWord = true
                 current.append(character)
             }
         }
-        if inWord { words.append(current) }
-        return words
+        endCommand(at: line.endIndex)
+        return commands
+    }
+
+    /// The characters that must be escaped with a backslash for a word to read back as itself.
+    static let special: Set<Character> = [" ", "\t", "'", "\"", "\\", "#", ";"]
+
+    /// `text` escaped so that it reads back as one word (or the end of one).
+    static func escaped(_ text: String) -> String {
+        var result = ""
+        for character in text {
+            if special.contains(character) { result.append("\\") }
+            result.append(character)
+        }
+        return result
+    }
+}
+
+private extension Substring {
+    func trimming(_ set: Set<Character>) -> String {
+        var slice = self[...]
+        while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
+        while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
+        return String(slice)
     }
 }

@@ -13,15 +13,16 @@ struct Fetch: Verb {
             and fetched again elsewhere if it is wrong, and the whole file is checked before it \
             gets its name. The file lands in the share directory, and is shared from then on, \
             unless --to names another directory. Ctrl-C stops the download; fetching the same \
-            file again resumes it.
+            file again resumes it. TAB completes names this node shares and names seen on the \
+            network.
 
             Examples:
               fetch debian.iso
-              fetch 5e3a0c…(64 hex digits)
+              fetch 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
               fetch notes.txt --to /tmp
             """)
     static let group = VerbGroup.files
-    static let synopsis = "FILE [--to DIR]"
+    static let argumentCompletion = CompletionSource.fileNames
 
     @Argument(help: "A file name, or a SHA-256 as 64 hex digits.")
     var file: String
@@ -30,31 +31,36 @@ struct Fetch: Verb {
             completion: .directory)
     var to: String?
 
-    func execute(in session: ShellSession) async throws -> VerbResult {
+    func execute(in session: ShellSession) async throws -> any VerbOutput {
         let console = session.console
         let isHash = file.utf8.count == 64 && [UInt8](hex: file) != nil
         if !isHash { console.note("Using h(name:\(file)) = \(NameRecord.key(for: file).hex)") }
         let bar = ProgressBar(label: (file.split(separator: "/").last).map(String.init) ?? file, console: console)
-        let report = try await session.peer.fetch(file, to: to.map(Self.expandingTilde), resolved: { plan in
+        defer { bar.finish() }
+        let report = try await session.peer.fetch(file, to: to.map(expandingTilde), resolved: { plan in
             console.note("\(plan.providers.count) provider\(plan.providers.count == 1 ? "" : "s") "
                 + "(\(plan.source == .dht ? "DHT" : "neighbours")), sha256 \(plan.sha256.hexString.prefix(12))…")
         }, progress: { bar.update($0) })
-        bar.finish()
         session.completer.update { $0.fileNames.append(file) }
-        if report.alreadyPresent {
-            let how = report.shared ? "already shared" : "copied from the share directory"
-            console.print("\(how): \(report.path)  \(Formatting.bytes(Int(report.size)))  sha256 \(report.sha256)")
-        } else {
-            let rate = report.seconds > 0 ? "  \(Formatting.bytes(Int(Double(report.size) / report.seconds)))/s" : ""
-            console.print("fetched \(report.path)  \(Formatting.bytes(Int(report.size)))  sha256 \(report.sha256)  "
-                + "from \(report.providers) peer\(report.providers == 1 ? "" : "s") in "
-                + String(format: "%.1f s", report.seconds) + rate
-                + (report.resumedPieces > 0 ? "  (\(report.resumedPieces) pieces resumed)" : ""))
-        }
-        return .done
+        return report
     }
+}
 
-    static func expandingTilde(_ path: String) -> String {
-        NSString(string: path).expandingTildeInPath
+/// `fetch`'s result: PeerKit's report of the download.
+extension FetchReport: VerbOutput {
+    func lines(for console: Console) -> [String] {
+        if alreadyPresent {
+            let how = shared ? "already shared" : "copied from the share directory"
+            return ["\(how): \(path)  \(Formatting.bytes(Int(size)))  sha256 \(sha256)"]
+        }
+        let rate = seconds > 0 ? "  \(Formatting.bytes(Int(Double(size) / seconds)))/s" : ""
+        return ["fetched \(path)  \(Formatting.bytes(Int(size)))  sha256 \(sha256)  "
+            + "from \(providers) peer\(providers == 1 ? "" : "s") in " + String(format: "%.1f s", seconds) + rate
+            + (resumedPieces > 0 ? "  (\(resumedPieces) pieces resumed)" : "")]
     }
+}
+
+/// A path as typed, with a leading `~` made the home directory.
+func expandingTilde(_ path: String) -> String {
+    NSString(string: path).expandingTildeInPath
 }

@@ -14,20 +14,23 @@ struct Files: Verb {
               files
             """)
     static let group = VerbGroup.files
-    static let synopsis = ""
 
-    func execute(in session: ShellSession) async throws -> VerbResult {
+    struct Output: VerbOutput {
+        var files: [SharedFileStatus]
+
+        func lines(for console: Console) -> [String] {
+            guard !files.isEmpty else {
+                return console.decorated ? ["no files shared: copy some into the share directory, or use 'share PATH'"] : []
+            }
+            let rows = files.map { [$0.path, Formatting.bytes(Int($0.size)), $0.sha256, "\($0.timesServed)"] }
+            return console.decorated ? Formatting.table(rows, header: ["name", "size", "sha256", "served"], console: console)
+                : Formatting.table(rows)
+        }
+    }
+
+    func execute(in session: ShellSession) async throws -> any VerbOutput {
         let files = try await session.peer.files()
         session.completer.update { $0.localFileNames = files.map(\.path) }
-        guard !files.isEmpty else {
-            session.console.note("no files shared: copy some into the share directory, or use 'share PATH'")
-            return .done
-        }
-        var rows: [[String]] = session.console.isInteractive ? [["name", "size", "sha256", "served"]] : []
-        for file in files {
-            rows.append([file.path, Formatting.bytes(Int(file.size)), file.sha256, "\(file.timesServed)"])
-        }
-        for line in Formatting.table(rows) { session.console.print(line) }
-        return .done
+        return Output(files: files)
     }
 }

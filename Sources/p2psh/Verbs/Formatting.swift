@@ -2,10 +2,9 @@ import Foundation
 
 /// Small formatting helpers shared by the verbs.
 enum Formatting {
-    static func milliseconds(since start: ContinuousClock.Instant) -> String {
+    static func milliseconds(since start: ContinuousClock.Instant) -> Int {
         let elapsed = ContinuousClock.now - start
-        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        return "\(Int(ms.rounded())) ms"
+        return Int((Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15).rounded())
     }
 
     static func duration(_ seconds: Double) -> String {
@@ -23,13 +22,12 @@ enum Formatting {
         return unit == 0 ? "\(count) B" : String(format: "%.1f %@", value, units[unit])
     }
 
-    /// A value as text when it is printable UTF-8, else as 0x-prefixed hex.
-    static func value(_ bytes: [UInt8]) -> String {
-        if let text = String(validating: bytes, as: UTF8.self),
-           !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\t" }) {
-            return text
-        }
-        return "0x" + bytes.map { String(format: "%02x", $0) }.joined()
+    /// A value as text when it is printable UTF-8, else nil.
+    static func text(_ bytes: [UInt8]) -> String? {
+        guard let text = String(validating: bytes, as: UTF8.self),
+              !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\t" })
+        else { return nil }
+        return text
     }
 
     /// Left-aligned columns separated by two spaces.
@@ -41,5 +39,11 @@ enum Formatting {
                 index == width - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
             }.joined(separator: "  ")
         }
+    }
+
+    /// A table with a header line, in bold where the terminal shows colour.
+    static func table(_ rows: [[String]], header: [String], console: Console) -> [String] {
+        let lines = table([header] + rows)
+        return [console.palette.heading(lines[0])] + lines.dropFirst()
     }
 }

@@ -10,34 +10,57 @@ struct Help: Verb {
               help store
             """)
     static let group = VerbGroup.shell
-    static let synopsis = "[VERB]"
+    static let argumentCompletion = CompletionSource.verbs
 
-    @Argument(help: "The verb to explain.")
+    @Argument(help: ArgumentHelp("The verb to explain.", valueName: "verb"))
     var verb: String?
 
-    func execute(in session: ShellSession) async throws -> VerbResult {
-        guard let name = verb else {
-            for line in Self.overview() { session.console.print(line) }
-            return .done
+    /// Every verb, one line each.
+    struct Overview: VerbOutput {
+        struct Summary: Encodable, Sendable {
+            var name: String
+            var aliases: [String]
+            var group: String
+            var synopsis: String
+            var abstract: String
         }
-        guard let type = VerbRegistry.verb(named: name) else { throw ShellError(Shell.unknownVerbMessage(name)) }
-        session.console.print(type.helpMessage(columns: 80).trimmingTrailingNewlines)
-        return .done
+
+        var verbs: [Summary]
+
+        func lines(for console: Console) -> [String] {
+            let rows = Formatting.table(verbs.map { verb in
+                ["  " + ([verb.name] + verb.aliases).joined(separator: ", "), verb.synopsis, verb.abstract]
+            })
+            var lines: [String] = []
+            for (index, verb) in verbs.enumerated() {
+                if index == 0 || verbs[index - 1].group != verb.group { lines.append(console.palette.heading(verb.group + ":")) }
+                lines.append(rows[index])
+            }
+            return lines + ["Type 'help VERB' for a verb's usage and examples; TAB completes, Ctrl-D leaves."]
+        }
     }
 
-    /// The verbs by group, one line each, as dhtnode's help lists them.
-    static func overview() -> [String] {
+    /// One verb's usage, arguments, options and examples.
+    struct Topic: VerbOutput {
+        var verb: String
+        var usage: String
+        var text: String
+
+        func lines(for console: Console) -> [String] { [text] }
+    }
+
+    func execute(in session: ShellSession) async throws -> any VerbOutput {
+        guard let name = verb else { return Self.overview() }
+        guard let type = VerbRegistry.verb(named: name) else { throw ShellError(Shell.unknownVerbMessage(name)) }
+        return Topic(verb: type.verbName, usage: Shell.usage(of: type),
+                     text: type.helpMessage(columns: 80).trimmingTrailingNewlines)
+    }
+
+    static func overview() -> Overview {
         let verbs = VerbGroup.allCases.flatMap { group in VerbRegistry.verbs.filter { $0.group == group } }
-        let rows = Formatting.table(verbs.map { verb in
-            let name = ([verb.configuration.commandName ?? ""] + verb.configuration.aliases).joined(separator: ", ")
-            return ["  " + name, verb.synopsis, verb.configuration.abstract]
+        return Overview(verbs: verbs.map { verb in
+            .init(name: verb.verbName, aliases: verb.configuration.aliases, group: verb.group.rawValue,
+                  synopsis: VerbRegistry.spec(of: verb).synopsis, abstract: verb.configuration.abstract)
         })
-        var lines: [String] = []
-        for (verb, row) in zip(verbs, rows) {
-            if verb == verbs.first(where: { $0.group == verb.group }) { lines.append("\(verb.group.rawValue):") }
-            lines.append(row)
-        }
-        lines.append("Type 'help VERB' for a verb's usage and examples; TAB completes, Ctrl-D leaves.")
-        return lines
     }
 }

@@ -14,24 +14,35 @@ struct Peers: Verb {
               peers
             """)
     static let group = VerbGroup.network
-    static let synopsis = ""
 
-    func execute(in session: ShellSession) async throws -> VerbResult {
+    struct Output: VerbOutput {
+        struct Peer: Encodable, Sendable {
+            var id: String
+            var address: String
+            var lastSeenSecondsAgo: Int
+            var failures: Int
+            var bucket: Int
+        }
+
+        var nodes: [Peer]
+
+        func lines(for console: Console) -> [String] {
+            guard !nodes.isEmpty else { return console.decorated ? ["no peers known: join HOST:PORT first"] : [] }
+            let rows = nodes.map { [$0.id, $0.address, Formatting.duration(Double($0.lastSeenSecondsAgo)) + " ago",
+                                    "\($0.failures)", "\($0.bucket)"] }
+            guard console.decorated else { return Formatting.table(rows) }
+            return Formatting.table(rows, header: ["ID", "ADDRESS", "LAST SEEN", "FAILURES", "BUCKET"], console: console)
+                + ["\(nodes.count) nodes"]
+        }
+    }
+
+    func execute(in session: ShellSession) async throws -> any VerbOutput {
         let node = session.node
-        let entries = await node.routingTable()
-        guard !entries.isEmpty else {
-            session.console.note("no peers known: join HOST:PORT first")
-            return .done
-        }
         let now = node.configuration.clock()
-        var rows = session.console.isInteractive ? [["ID", "ADDRESS", "LAST SEEN", "FAILURES", "BUCKET"]] : []
-        for entry in entries {
-            rows.append([entry.id.hex, "\(entry.address)", Formatting.duration(now.timeIntervalSince(entry.lastSeen)) + " ago",
-                         "\(entry.failures)", "\(entry.id.distance(to: node.id).leadingZeroBitCount)"])
-        }
-        for line in Formatting.table(rows) { session.console.print(line) }
-        session.console.note("\(entries.count) nodes")
-        session.completer.update { $0.peerAddresses = entries.map { "\($0.address)" } }
-        return .done
+        return Output(nodes: await node.routingTable().map { entry in
+            Output.Peer(id: entry.id.hex, address: "\(entry.address)",
+                        lastSeenSecondsAgo: max(0, Int(now.timeIntervalSince(entry.lastSeen))),
+                        failures: entry.failures, bucket: entry.id.distance(to: node.id).leadingZeroBitCount)
+        })
     }
 }

@@ -11,14 +11,13 @@ struct Share: Verb {
             the original changes, and a link out of the share directory would not be served. \
             The copy is hashed, served over HTTP and announced in the DHT. A file already in \
             the share directory is simply (re)indexed. Files copied into the directory by other \
-            means are picked up by 'files' and by a rescan every 5 minutes.
+            means are picked up by 'files' and by a rescan every 5 minutes. TAB completes paths.
 
             Examples:
               share ~/notes.txt
               share ./build/app.tar.gz --as app-1.2.tar.gz
             """)
     static let group = VerbGroup.files
-    static let synopsis = "PATH [--as NAME]"
 
     @Argument(help: ArgumentHelp("The file to share.", valueName: "path"), completion: .file())
     var path: String
@@ -27,10 +26,20 @@ struct Share: Verb {
                                                         valueName: "name"))
     var name: String?
 
-    func execute(in session: ShellSession) async throws -> VerbResult {
-        let file = try await session.peer.share(NSString(string: path).expandingTildeInPath, as: name)
+    struct Output: VerbOutput {
+        /// The file's path in the share directory: the name peers fetch it by.
+        var path: String
+        var size: Int64
+        var sha256: String
+
+        func lines(for console: Console) -> [String] {
+            ["sharing \(path)  \(Formatting.bytes(Int(size)))  sha256 \(sha256)"]
+        }
+    }
+
+    func execute(in session: ShellSession) async throws -> any VerbOutput {
+        let file = try await session.peer.share(expandingTilde(path), as: name)
         session.completer.update { $0.fileNames.append(file.path) }
-        session.console.print("sharing \(file.path)  \(Formatting.bytes(Int(file.size)))  sha256 \(file.sha256.hexString)")
-        return .done
+        return Output(path: file.path, size: file.size, sha256: file.sha256.hexString)
     }
 }

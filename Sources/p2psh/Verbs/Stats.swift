@@ -18,40 +18,102 @@ struct Stats: Verb {
               stats
             """)
     static let group = VerbGroup.network
-    static let synopsis = ""
 
-    func execute(in session: ShellSession) async throws -> VerbResult {
+    struct Output: VerbOutput {
+        struct Method: Encodable, Sendable {
+            var sent: Int
+            var succeeded: Int
+            var failed: Int
+            /// Mean round trip of answered queries; absent when none was answered.
+            var averageMilliseconds: Double?
+            var received: Int
+        }
+
+        var uptimeSeconds: Int
+        var nodeId: String
+        /// "127.0.0.1:6881"; absent before the socket is bound.
+        var udpAddress: String?
+        /// What other nodes see; absent until some have said.
+        var externalAddress: String?
+        /// Absent for an ephemeral node.
+        var database: String?
+        var routingTableNodes: Int
+        var buckets: Int
+        var estimatedNetworkSize: Int
+        var valuesHeld: Int
+        var keysHeld: Int
+        var valuesPublished: Int
+        var packetsIn: Int
+        var packetsOut: Int
+        var bytesIn: Int
+        var bytesOut: Int
+        var malformedIn: Int
+        var httpAddress: String
+        /// Absent when the node shares nothing.
+        var shareDirectory: String?
+        var filesShared: Int
+        var bytesShared: Int64
+        var bytesUploaded: Int64
+        var bytesDownloaded: Int64
+        var fetchesSucceeded: Int64
+        var fetchesFailed: Int64
+        var neighbours: Int
+        var adminSecret: String
+        var methods: [String: Method]
+
+        func lines(for console: Console) -> [String] {
+            let summary: [[String]] = [
+                ["uptime", Formatting.duration(Double(uptimeSeconds))],
+                ["node id", nodeId],
+                ["listening on", udpAddress.map { "udp \($0)" } ?? "-"],
+                ["external address", externalAddress ?? "unknown"],
+                ["database", database ?? "none (ephemeral)"],
+                ["routing table", "\(routingTableNodes) nodes in \(buckets) buckets"],
+                ["network size", "~\(estimatedNetworkSize) nodes (estimate)"],
+                ["values held", "\(valuesHeld) values under \(keysHeld) keys"],
+                ["values published", "\(valuesPublished)"],
+                ["packets in/out", "\(packetsIn) / \(packetsOut)"],
+                ["bytes in/out", "\(Formatting.bytes(bytesIn)) / \(Formatting.bytes(bytesOut))"],
+                ["malformed in", "\(malformedIn)"],
+                ["http", httpAddress],
+                ["share directory", shareDirectory ?? "none"],
+                ["files shared", "\(filesShared) (\(Formatting.bytes(Int(bytesShared))))"],
+                ["uploaded/downloaded", "\(Formatting.bytes(Int(bytesUploaded))) / \(Formatting.bytes(Int(bytesDownloaded)))"],
+                ["fetches ok/failed", "\(fetchesSucceeded) / \(fetchesFailed)"],
+                ["neighbours", "\(neighbours)"],
+                ["admin secret", adminSecret],
+            ]
+            var lines = Formatting.table(summary.map { [$0[0] + ":", $0[1]] })
+            let rows = methods.sorted { $0.key < $1.key }.map { name, counters in
+                [name, "\(counters.sent)", "\(counters.succeeded)", "\(counters.failed)",
+                 counters.averageMilliseconds.map { String(format: "%.1f", $0) } ?? "-", "\(counters.received)"]
+            }
+            if !rows.isEmpty {
+                lines += Formatting.table(rows, header: ["method", "sent", "ok", "failed", "avg ms", "received"], console: console)
+            }
+            return lines
+        }
+    }
+
+    func execute(in session: ShellSession) async throws -> any VerbOutput {
         let stats = await session.node.statistics()
         let sharing = await session.peer.statistics()
         let now = session.node.configuration.clock()
-        let summary: [[String]] = [
-            ["uptime", Formatting.duration(now.timeIntervalSince(stats.startedAt))],
-            ["node id", stats.nodeID.hex],
-            ["listening on", stats.localAddress.map { "udp \($0)" } ?? "-"],
-            ["external address", stats.externalAddress.map(String.init(describing:)) ?? "unknown"],
-            ["database", stats.databasePath ?? "none (ephemeral)"],
-            ["routing table", "\(stats.tableSize) nodes in \(stats.bucketCount) buckets"],
-            ["network size", "~\(stats.estimatedNetworkSize) nodes (estimate)"],
-            ["values held", "\(stats.valuesHeld) values under \(stats.keysHeld) keys"],
-            ["values published", "\(stats.valuesPublished)"],
-            ["packets in/out", "\(stats.packetsIn) / \(stats.packetsOut)"],
-            ["bytes in/out", "\(Formatting.bytes(stats.bytesIn)) / \(Formatting.bytes(stats.bytesOut))"],
-            ["malformed in", "\(stats.malformedIn)"],
-            ["http", sharing.httpAddress],
-            ["share directory", sharing.shareDirectory ?? "none"],
-            ["files shared", "\(sharing.filesShared) (\(Formatting.bytes(Int(sharing.bytesShared))))"],
-            ["uploaded/downloaded", "\(Formatting.bytes(Int(sharing.bytesUploaded))) / \(Formatting.bytes(Int(sharing.bytesDownloaded)))"],
-            ["fetches ok/failed", "\(sharing.fetchesSucceeded) / \(sharing.fetchesFailed)"],
-            ["neighbours", "\(sharing.neighbours)"],
-            ["admin secret", session.peer.configuration.secret.text],
-        ]
-        for line in Formatting.table(summary.map { [$0[0] + ":", $0[1]] }) { session.console.print(line) }
-        var rows = [["method", "sent", "ok", "failed", "avg ms", "received"]]
-        for (method, counters) in stats.methods.sorted(by: { $0.key < $1.key }) {
-            rows.append([method, "\(counters.sent)", "\(counters.succeeded)", "\(counters.failed)",
-                         counters.averageLatency.map { String(format: "%.1f", $0 * 1000) } ?? "-", "\(counters.received)"])
-        }
-        if rows.count > 1 { for line in Formatting.table(rows) { session.console.print(line) } }
-        return .done
+        return Output(
+            uptimeSeconds: max(0, Int(now.timeIntervalSince(stats.startedAt))), nodeId: stats.nodeID.hex,
+            udpAddress: stats.localAddress.map { "\($0)" }, externalAddress: stats.externalAddress.map { "\($0)" },
+            database: stats.databasePath, routingTableNodes: stats.tableSize, buckets: stats.bucketCount,
+            estimatedNetworkSize: stats.estimatedNetworkSize, valuesHeld: stats.valuesHeld, keysHeld: stats.keysHeld,
+            valuesPublished: stats.valuesPublished, packetsIn: stats.packetsIn, packetsOut: stats.packetsOut,
+            bytesIn: stats.bytesIn, bytesOut: stats.bytesOut, malformedIn: stats.malformedIn,
+            httpAddress: sharing.httpAddress, shareDirectory: sharing.shareDirectory, filesShared: sharing.filesShared,
+            bytesShared: sharing.bytesShared, bytesUploaded: sharing.bytesUploaded, bytesDownloaded: sharing.bytesDownloaded,
+            fetchesSucceeded: sharing.fetchesSucceeded, fetchesFailed: sharing.fetchesFailed, neighbours: sharing.neighbours,
+            adminSecret: session.peer.configuration.secret.text,
+            methods: stats.methods.mapValues { counters in
+                Output.Method(sent: counters.sent, succeeded: counters.succeeded, failed: counters.failed,
+                              averageMilliseconds: counters.averageLatency.map { ($0 * 10_000).rounded() / 10 },
+                              received: counters.received)
+            })
     }
 }

@@ -1,19 +1,22 @@
 import ArgumentParser
 
-/// A shell verb: an argument-parser command, so that its usage, help, the man page
-/// and completion all come from one declaration.
+/// A shell verb: an argument-parser command, so that its usage, help, completion and the
+/// man page's checks all come from one declaration.
 protocol Verb: ParsableCommand, Sendable {
     /// The heading `help` lists the verb under.
     static var group: VerbGroup { get }
-    /// The arguments as `help` shows them in its one-line summary, e.g. "HOST:PORT...".
-    static var synopsis: String { get }
+    /// What TAB offers for the verb's first positional argument, besides what its declaration
+    /// says (a path argument declared with `completion: .file()` completes paths by itself).
+    static var argumentCompletion: CompletionSource { get }
+    /// True for the verb that ends the session.
+    static var endsSession: Bool { get }
 
-    func execute(in session: ShellSession) async throws -> VerbResult
+    func execute(in session: ShellSession) async throws -> any VerbOutput
 }
 
-enum VerbResult: Sendable {
-    case done
-    case exit
+extension Verb {
+    static var argumentCompletion: CompletionSource { .declared }
+    static var endsSession: Bool { false }
 }
 
 enum VerbGroup: String, CaseIterable, Sendable {
@@ -21,38 +24,4 @@ enum VerbGroup: String, CaseIterable, Sendable {
     case values = "Values"
     case files = "Files"
     case shell = "Shell"
-}
-
-/// The verbs of the shell, in the order `help` lists them.
-enum VerbRegistry {
-    static let verbs: [any Verb.Type] = [Join.self, Peers.self, Stats.self, Store.self, Get.self, Fetch.self, Share.self, Files.self, Help.self, Exit.self]
-
-    /// Every name a verb answers to, aliases included.
-    static var names: [String] {
-        verbs.flatMap { [$0.configuration.commandName ?? ""] + $0.configuration.aliases }
-    }
-
-    static func verb(named name: String) -> (any Verb.Type)? {
-        verbs.first { $0.configuration.commandName == name || $0.configuration.aliases.contains(name) }
-    }
-
-    /// The verb name closest to a mistyped one, if any is close enough to be what was meant.
-    static func suggestion(for name: String) -> String? {
-        let scored = names.map { ($0, editDistance(name, $0)) }.min { $0.1 < $1.1 }
-        guard let (best, distance) = scored, distance <= max(1, min(name.count, best.count) / 2) else { return nil }
-        return best
-    }
-
-    private static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        var previous = Array(0...b.count)
-        for (i, characterA) in a.enumerated() {
-            var current = [i + 1]
-            for (j, characterB) in b.enumerated() {
-                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (characterA == characterB ? 0 : 1)))
-            }
-            previous = current
-        }
-        return previous[b.count]
-    }
 }

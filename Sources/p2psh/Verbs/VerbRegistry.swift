@@ -1,0 +1,48 @@
+/// The verbs of the shell, in the order `help` lists them.
+enum VerbRegistry {
+    static let verbs: [any Verb.Type] = [
+        Join.self, Peers.self, Stats.self, Store.self, Get.self, Fetch.self, Share.self, Files.self,
+        Help.self, History.self, Exit.self,
+    ]
+
+    /// Each verb's arguments and options, as declared, by verb name.
+    static let specs: [String: VerbSpec] = Dictionary(uniqueKeysWithValues: verbs.map { ($0.verbName, VerbSpec($0)) })
+
+    /// Every name a verb answers to, aliases included.
+    static var names: [String] {
+        verbs.flatMap { [$0.verbName] + $0.configuration.aliases }
+    }
+
+    static func verb(named name: String) -> (any Verb.Type)? {
+        verbs.first { $0.verbName == name || $0.configuration.aliases.contains(name) }
+    }
+
+    static func spec(of verb: any Verb.Type) -> VerbSpec {
+        specs[verb.verbName] ?? VerbSpec(verb)
+    }
+
+    /// The verb name closest to a mistyped one, if any is close enough to be what was meant.
+    static func suggestion(for name: String) -> String? {
+        let scored = names.map { ($0, editDistance(name, $0)) }.min { $0.1 < $1.1 }
+        guard let (best, distance) = scored, distance <= max(1, min(name.count, best.count) / 2) else { return nil }
+        return best
+    }
+
+    private static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var previous = Array(0...b.count)
+        for (i, characterA) in a.enumerated() {
+            var current = [i + 1]
+            for (j, characterB) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (characterA == characterB ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}
+
+extension Verb {
+    /// The verb's name, as typed.
+    static var verbName: String { configuration.commandName ?? "\(self)".lowercased() }
+}
