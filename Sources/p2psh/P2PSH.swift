@@ -149,7 +149,7 @@ struct P2PSH: ParsableCommand {
         // History is kept only for a person at the prompt, but `history` shows it from scripts too.
         let history = CommandHistory(path: dataDirectory.map { $0 + "/history" })
         let session = ShellSession(node: node, peer: peer, console: console, history: history, completer: Completer())
-        if interactive { announce(session) }
+        if interactive, !json { announce(session) }
 
         // The shell runs on the main thread: libedit calls back into it (completion, Ctrl-C) there.
         let commands = commands

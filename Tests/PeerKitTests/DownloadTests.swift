@@ -133,8 +133,11 @@ private final class Collected<Value: Sendable>: Sendable {
     }
 
     @Test func aProviderDyingMidTransferIsReplaced() async throws {
+        // The healthy provider is slow (at least two rounds of 300 ms), so the dying one has
+        // been asked for its third piece, and failed, before the download can end, even on a
+        // loaded machine.
         let fixture = try await DownloadFixture(data: testBytes(8 * Self.piece, seed: 3),
-                                                faults: [.init(dieAfterPieces: 2), .init(delay: .milliseconds(20))])
+                                                faults: [.init(dieAfterPieces: 2), .init(delay: .milliseconds(300))])
         defer { Task { await fixture.finish() } }
         let report = try await fixture.run()
         #expect(fixture.contents(fixture.target) == fixture.data)

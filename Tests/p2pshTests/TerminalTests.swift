@@ -34,6 +34,9 @@ import TestSupport
             // Ctrl-C abandons the line: it is not run.
             ["send": "bogus words"], ["sleep": 0.2], ["send": "\u{3}"], ["expect": "^C"], ["expect": "p2psh> "],
             ["send": "help get\r"], ["expect": "USAGE: get <key>"], ["expect": "p2psh> "],
+            // Ctrl-R searches history: "hel" finds "help get", and Enter runs it.
+            ["send": "\u{12}"], ["sleep": 0.2], ["send": "hel"], ["sleep": 0.2], ["send": "\r"],
+            ["expect": "USAGE: get <key>"], ["expect": "p2psh> "],
             // Ctrl-D on an empty line leaves cleanly.
             ["send": "\u{4}"], ["exit": 0],
         ])

@@ -6,8 +6,9 @@ import Synchronization
 /// command typed again moves to the end instead of appearing twice, and only the newest
 /// `limit` commands stay.
 ///
-/// Saved after every command (so a crash loses nothing) to one file, one command per line,
-/// written to a temporary file and renamed into place, readable only by its owner.
+/// The shell saves it after every command (so a crash loses nothing) to one file, one
+/// command per line, written to a temporary file and renamed into place, readable only by
+/// its owner.
 final class CommandHistory: Sendable {
     let limit: Int
     /// Where the history persists; nil keeps it in memory only.
@@ -40,7 +41,6 @@ final class CommandHistory: Sendable {
             entries.append(line)
             if entries.count > limit { entries.removeFirst(entries.count - limit) }
         }
-        try? save()
         return true
     }
 

@@ -18,6 +18,7 @@ final class LineEditor: LineSource {
     /// The line (up to the cursor) at the last TAB that could not complete anything: a second
     /// TAB there lists the candidates, as in bash.
     @MainActor private static var ambiguousLine: String?
+    private var saveFailureReported = false
     /// Beyond this many candidates, ask before listing them all.
     static let listingQuestionThreshold = 100
 
@@ -74,9 +75,17 @@ final class LineEditor: LineSource {
         return .line(line)
     }
 
-    /// Keeps the line in history (unless it starts with a space) and saves it.
+    /// Keeps the line in history (unless it starts with a space) and saves it; a failure to
+    /// save (a full disk) is reported once, and the session goes on.
     func record(_ line: String) {
-        if history.record(line) { loadHistory() }
+        guard history.record(line) else { return }
+        loadHistory()
+        do {
+            try history.save()
+        } catch {
+            if !saveFailureReported { TerminalOutput.write("warning: \(error)\n", to: 2) }
+            saveFailureReported = true
+        }
     }
 
     /// Gives libedit the history as ``CommandHistory`` keeps it (a repeated command moved to the end).
