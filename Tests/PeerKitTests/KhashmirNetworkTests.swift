@@ -15,6 +15,16 @@ import Testing
         try await eventually { await nodes[1].routingTable().map(\.id) == [nodes[0].id] }
     }
 
+    @Test func bothSidesRememberTheOtherAsRecentlySeen() async throws {
+        let nodes = try await TestNetwork.startNodes(2)
+        defer { Task { await TestNetwork.close(nodes) } }
+        let aAddress = try #require(await nodes[0].localAddress)
+        let bAddress = try #require(await nodes[1].localAddress)
+        _ = try await nodes[0].join(bAddress)
+        #expect(await nodes[0].recentlySeen() == [bAddress], "B answered A")
+        try await eventually { await nodes[1].recentlySeen() == [aAddress] }  // A queried B
+    }
+
     @Test func aStoredValueIsRetrieved() async throws {
         let nodes = try await TestNetwork.startNodes(2)
         defer { Task { await TestNetwork.close(nodes) } }

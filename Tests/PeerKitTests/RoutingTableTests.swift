@@ -110,3 +110,16 @@ import Testing
         #expect((500...8000).contains(table.estimatedNetworkSize), "\(table.estimatedNetworkSize)")
     }
 }
+
+@Suite struct RecentAddressesTests {
+    @Test func newestFirstWithoutRepeatsAndBounded() throws {
+        var recent = RecentAddresses(capacity: 3)
+        let addresses = try (1...4).map { try #require(NodeAddress("127.0.0.1:\(6880 + $0)")) }
+        for address in addresses.prefix(3) { recent.note(address) }
+        #expect(recent.addresses == [addresses[2], addresses[1], addresses[0]])
+        recent.note(addresses[0])
+        #expect(recent.addresses == [addresses[0], addresses[2], addresses[1]], "heard again: moves to the front")
+        recent.note(addresses[3])
+        #expect(recent.addresses == [addresses[3], addresses[0], addresses[2]], "the oldest is dropped")
+    }
+}
