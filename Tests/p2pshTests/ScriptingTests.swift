@@ -38,6 +38,18 @@ import TestSupport
         #expect(get.lowerBound < fetch.lowerBound && fetch.lowerBound < history.lowerBound)
     }
 
+    @Test func eachResultIsWrittenBeforeTheNextCommandIsRead() async throws {
+        // Standard input stays open: the result must arrive without waiting for more input.
+        let child = try ChildProcess(TestPaths.p2psh, ["--host", "127.0.0.1"] + node)
+        defer { child.terminate() }
+        child.send("help get\n")
+        try await child.waitForLine(containing: "USAGE: get <key>")
+        child.send("help store\n")
+        try await child.waitForLine(containing: "USAGE: store <key>")
+        child.closeInput()
+        #expect(try await child.waitForExit() == 0)
+    }
+
     @Test func semicolonsSeparateCommandsUnlessQuoted() async throws {
         let run = try await p2psh(node + ["-c", "help 'get;' ; help get"], input: "")
         #expect(run.status == 1, "'get;' is one word, and no verb")

@@ -102,6 +102,26 @@ import TestSupport
         _ = try await seed.exit()
     }
 
+    @Test func manyCandidatesAreListedOnlyAfterAskingAsBashDoes() async throws {
+        let directory = TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for index in 0..<150 { try Data().write(to: URL(fileURLWithPath: directory + "/file\(index).txt")) }
+        let transcript = try await drive(["--ephemeral", "--host", "127.0.0.1", "--port", "0"], [
+            ["expect": "p2psh> "],
+            ["send": "share \(directory)/fi"], ["sleep": 0.2], ["send": "\t"], ["sleep": 0.2], ["send": "\t"],
+            ["sleep": 0.2], ["send": "\t"],
+            ["expect": "Display all 150 possibilities? (y or n)"], ["send": "n"], ["sleep": 0.2],
+            // Still nothing to complete: the next TAB asks again.
+            ["send": "\t"],
+            ["expect": "Display all 150 possibilities? (y or n)"], ["send": "y"], ["expect": "file99.txt"],
+            ["send": "\u{15}"], ["sleep": 0.1], ["send": "exit\r"], ["exit": 0],
+        ])
+        let parts = transcript.components(separatedBy: "Display all 150 possibilities? (y or n)")
+        #expect(parts.count == 3)
+        #expect(!parts[1].contains("file0.txt"), "'n' lists nothing")
+        #expect(parts[2].contains("file0.txt"), "'y' lists them all")
+    }
+
     @Test func errorsAreRedOnATerminalUnlessNoColorIsSet() async throws {
         let arguments = ["--ephemeral", "--host", "127.0.0.1", "--port", "0"]
         let steps: [[String: Any]] = [
