@@ -124,7 +124,11 @@ struct Shell {
         }
         let verb: any Verb
         do {
-            guard let parsed = try type.parseAsRoot(Array(command.words.dropFirst())) as? any Verb else { return .failed }
+            let parsed = try type.parseAsRoot(Array(command.words.dropFirst()))
+            guard let parsed = parsed as? any Verb else {
+                report(command, error: "'\(name)' parsed as \(Swift.type(of: parsed)), not a verb", started: started)
+                return .failed
+            }
             verb = parsed
         } catch {
             if type.exitCode(for: error) == .success {
