@@ -167,11 +167,7 @@ struct P2PSH: ParsableCommand {
             }
             var shell = Shell(session: session, source: source, mode: mode)
             // --bootstrap runs as a `join` before the first command, and fails a script like one.
-            let bootstrapFailures = bootstrapLine.map { shell.run(line: $0).failures } ?? 0
-            if bootstrapFailures > 0, !interactive, !keepGoing { return .finished(failures: bootstrapFailures) }
-            let ending = shell.run()
-            if case .finished(let failures) = ending { return .finished(failures: failures + bootstrapFailures) }
-            return ending
+            return shell.run(after: bootstrapLine.map { [$0] } ?? [])
         }
         _ = InterruptibleRun.run(cancellable: false) {
             await peer.close()
@@ -224,7 +220,7 @@ struct P2PSH: ParsableCommand {
         sharing.maxHistory = maxHistory
         sharing.announces = !noAnnounce
         if let share {
-            sharing.shareDirectory = NSString(string: share).expandingTildeInPath
+            sharing.shareDirectory = expandingTilde(share)
         } else if let dataDirectory {
             let files = dataDirectory + "/files"
             try FileManager.default.createDirectory(atPath: files, withIntermediateDirectories: true)

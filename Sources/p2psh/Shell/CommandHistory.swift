@@ -53,24 +53,17 @@ final class CommandHistory: Sendable {
     /// Writes the history file; a failure leaves the previous file as it was.
     func save() throws {
         guard let path else { return }
-        let text = lines.map { $0 + "\n" }.joined()
         let temporary = path + ".tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw ShellError("cannot save history to \(path): \(String(cString: strerror(errno)))") }
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0, errno == EINTR { continue }
-            guard written > 0 else {
-                let reason = String(cString: strerror(errno))
-                close(descriptor)
-                unlink(temporary)
-                throw ShellError("cannot save history to \(path): \(reason)")
-            }
-            offset += written
+        let file = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        do {
+            try file.write(contentsOf: Data(lines.map { $0 + "\n" }.joined().utf8))
+            try file.close()
+        } catch {
+            unlink(temporary)
+            throw ShellError("cannot save history to \(path): \(error.localizedDescription)")
         }
-        close(descriptor)
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)

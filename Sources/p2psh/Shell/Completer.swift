@@ -83,10 +83,11 @@ final class Completer: Sendable {
             position += 1
         }
         let positionals = spec.positionals
-        guard let argument = position < positionals.count ? positionals[position]
-                : positionals.last.flatMap({ $0.isRepeating ? $0 : nil }) else { return [] }
-        let isFirst = argument.valueName == positionals.first?.valueName
-        let source = isFirst ? verb.argumentCompletion : .declared
+        // Past the last positional, only a repeating one takes more words.
+        guard let last = positionals.last, position < positionals.count || last.isRepeating else { return [] }
+        let index = min(position, positionals.count - 1)
+        let argument = positionals[index]
+        let source = index == 0 ? verb.argumentCompletion : .declared
         let snapshot = vocabulary.withLock { $0 }
         let words: [String]
         switch source {

@@ -47,8 +47,13 @@ struct Shell {
         return false
     }
 
-    mutating func run() -> Ending {
+    /// Runs `initialLines` (such as --bootstrap's `join`, never kept in history), then every
+    /// line the source gives, until the input ends or a line ends the session.
+    mutating func run(after initialLines: [String] = []) -> Ending {
         var failures = 0
+        for line in initialLines {
+            if let ending = ending(after: run(line: line), failures: &failures) { return ending }
+        }
         while true {
             if MainActor.assumeIsolated({ Interrupts.terminated }) { return .terminated }
             switch source.nextLine() {
@@ -61,15 +66,18 @@ struct Shell {
                 if !isInteractive { return .interrupted }
             case .line(let line):
                 if isInteractive { source.record(line) }
-                let result = run(line: line)
-                failures += result.failures
-                switch result.stop {
-                case nil where result.failures > 0 && stopsOnFailure: return .finished(failures: failures)
-                case nil: break
-                case .exit: return .finished(failures: failures)
-                case .interrupted: if !isInteractive { return .interrupted }
-                }
+                if let ending = ending(after: run(line: line), failures: &failures) { return ending }
             }
+        }
+    }
+
+    /// Counts a line's failures, and says whether the session ends after it.
+    private func ending(after result: LineResult, failures: inout Int) -> Ending? {
+        failures += result.failures
+        switch result.stop {
+        case nil: return result.failures > 0 && stopsOnFailure ? .finished(failures: failures) : nil
+        case .exit: return .finished(failures: failures)
+        case .interrupted: return isInteractive ? nil : .interrupted
         }
     }
 

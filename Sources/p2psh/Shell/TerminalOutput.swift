@@ -11,19 +11,10 @@ enum TerminalOutput {
     private static let lock = Mutex(())
 
     static func write(_ text: String, to descriptor: Int32) {
-        let bytes = Array(text.utf8)
+        let handle = descriptor == 2 ? FileHandle.standardError : FileHandle.standardOutput
         lock.withLock { _ in
-            var offset = 0
-            while offset < bytes.count {
-                let written = bytes.withUnsafeBytes { buffer in
-                    Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                }
-                if written < 0 {
-                    if errno == EINTR || errno == EAGAIN { continue }
-                    return  // the reader went away: nothing more can be said
-                }
-                offset += written
-            }
+            // A failed write means the reader went away: nothing more can be said to it.
+            try? handle.write(contentsOf: Data(text.utf8))
         }
     }
 }

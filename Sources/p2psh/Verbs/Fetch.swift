@@ -59,8 +59,3 @@ extension FetchReport: VerbOutput {
             + (resumedPieces > 0 ? "  (\(resumedPieces) pieces resumed)" : "")]
     }
 }
-
-/// A path as typed, with a leading `~` made the home directory.
-func expandingTilde(_ path: String) -> String {
-    NSString(string: path).expandingTildeInPath
-}

@@ -29,8 +29,6 @@ struct Files: Verb {
     }
 
     func execute(in session: ShellSession) async throws -> any VerbOutput {
-        let files = try await session.peer.files()
-        session.completer.update { $0.localFileNames = files.map(\.path) }
-        return Output(files: files)
+        Output(files: try await session.peer.files())
     }
 }

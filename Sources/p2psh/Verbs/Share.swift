@@ -39,7 +39,6 @@ struct Share: Verb {
 
     func execute(in session: ShellSession) async throws -> any VerbOutput {
         let file = try await session.peer.share(expandingTilde(path), as: name)
-        session.completer.update { $0.fileNames.append(file.path) }
         return Output(path: file.path, size: file.size, sha256: file.sha256.hexString)
     }
 }
