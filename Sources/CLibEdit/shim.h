@@ -8,7 +8,6 @@
 
 #include <histedit.h>
 #include <errno.h>
-#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -18,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <wchar.h>
+#include <stdio.h>
 
 // Statics in this header are per translation unit: only the signal handlers and
 // their installer share one, and they always come from the same Swift file.
@@ -92,7 +92,38 @@ struct p2psh_reader_state {
     int signal_fd;
     /// Set when SIGTERM or SIGHUP ended the input.
     int terminated;
+    /// The prompt's width in columns.
+    int prompt_width;
 };
+
+/// The terminal's width in columns, as libedit knows it (80 when it cannot tell).
+static inline int p2psh_el_columns(EditLine *el) {
+    int columns = 0;
+    if (el_get(el, EL_GETTC, "co", &columns) != 0 || columns <= 0) columns = 80;
+    return columns;
+}
+
+/// SIGWINCH while a line is being edited: libedit learns the new size (el_resize, as its own
+/// handler would do), then the prompt and line are drawn again from the row the prompt is on
+/// now. Terminals rewrap a long line to the new width, so the cursor's row is counted in it;
+/// everything below the prompt is cleared first, so no piece of the old drawing is left.
+static void p2psh_redraw_after_resize(EditLine *el, int prompt_width) {
+    el_resize(el);
+    const int columns = p2psh_el_columns(el);
+    const LineInfoW *line = el_wline(el);
+    int width = prompt_width;
+    for (const wchar_t *c = line->buffer; c < line->cursor; c++) {
+        int cells = wcwidth(*c);
+        width += cells > 0 ? cells : 0;
+    }
+    FILE *out = NULL;
+    if (el_get(el, EL_GETFP, 1, &out) != 0 || out == NULL) return;
+    const int rows = width / columns;
+    if (rows > 0) fprintf(out, "\r\033[%dA\033[J", rows);
+    else fputs("\r\033[J", out);
+    fflush(out);
+    el_set(el, EL_REFRESH);
+}
 
 /// libedit's character reader: one wide character from the terminal, ^C (0x03) when
 /// SIGINT arrived, or end of input on SIGTERM/SIGHUP.
@@ -103,7 +134,6 @@ static int p2psh_read_char(EditLine *el, wchar_t *out) {
     const int signal_fd = reader->signal_fd;
     mbstate_t state;
     memset(&state, 0, sizeof state);
-    char bytes[MB_LEN_MAX];
     size_t length = 0;
     for (;;) {
         struct pollfd fds[2] = {{fd, POLLIN, 0}, {signal_fd, POLLIN, 0}};
@@ -114,7 +144,7 @@ static int p2psh_read_char(EditLine *el, wchar_t *out) {
         }
         if (fds[1].revents & POLLIN) {
             struct p2psh_signals seen = p2psh_drain_signals(signal_fd);
-            if (seen.window_changed) el_resize(el);
+            if (seen.window_changed) p2psh_redraw_after_resize(el, reader->prompt_width);
             if (seen.terminate) {
                 reader->terminated = 1;
                 return 0;
@@ -130,14 +160,15 @@ static int p2psh_read_char(EditLine *el, wchar_t *out) {
         ssize_t count = read(fd, &byte, 1);
         if (count < 0 && errno == EINTR) continue;
         if (count <= 0) return count == 0 ? 0 : -1;
-        bytes[length++] = byte;
+        length++;
         wchar_t character;
-        size_t result = mbrtowc(&character, bytes, length, &state);
-        if (result == (size_t)-2 && length < sizeof bytes) continue;
+        // Only the new byte: after "incomplete" (-2), mbrtowc has already taken the earlier
+        // bytes of the character into `state`, and giving them again makes it invalid.
+        size_t result = mbrtowc(&character, &byte, 1, &state);
+        if (result == (size_t)-2 && length < 8) continue;
         if (result == (size_t)-1 || result == (size_t)-2) {
-            // Not valid in this locale: pass the byte through as is.
-            memset(&state, 0, sizeof state);
-            *out = (unsigned char)bytes[0];
+            // Not a character in this locale: U+FFFD, as terminals show it.
+            *out = 0xFFFD;
             return 1;
         }
         *out = character;
@@ -173,11 +204,5 @@ static inline void p2psh_history_clear(History *h) {
 static inline void p2psh_history_enter(History *h, const char *line) {
     HistEvent event;
     history(h, &event, H_ENTER, line);
-}
-/// The terminal's width in columns, as libedit knows it (80 when it cannot tell).
-static inline int p2psh_el_columns(EditLine *el) {
-    int columns = 0;
-    if (el_get(el, EL_GETTC, "co", &columns) != 0 || columns <= 0) columns = 80;
-    return columns;
 }
 #endif

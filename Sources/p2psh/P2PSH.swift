@@ -78,6 +78,10 @@ struct P2PSH: ParsableCommand {
             throw ValidationError("give either -c COMMANDS or a script file, not both")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard NodeAddress("\(host.contains(":") ? "[\(host)]" : host):0") != nil else {
+            throw ValidationError("--host \(host) is not an IP address: use 0.0.0.0 (every IPv4 interface), "
+                                  + ":: (IPv6), or an address of this machine such as 127.0.0.1")
+        }
         guard !(ephemeral && dataDir != nil) else { throw ValidationError("--ephemeral keeps no files: drop --data-dir") }
         if let httpPort, !(0...65535).contains(httpPort) {
             throw ValidationError("--http-port must be between 0 and 65535")
@@ -101,12 +105,15 @@ struct P2PSH: ParsableCommand {
     }
 
     func run() throws {
-        let verbose = verbose
-        LoggingSystem.bootstrap { label in ShellLogHandler(label: label, logLevel: verbose ? .debug : .warning) }
+        ShellLogHandler.level = verbose ? .debug : .warning
+        LoggingSystem.bootstrap { label in ShellLogHandler(label: label) }
         Interrupts.install()
         let console = Console.detect(format: json ? .json : .text)
         let dataDirectory = ephemeral ? nil : (dataDir ?? StorageLocation.defaultDirectory)
-        let interactive = commands == nil && script == nil && isatty(0) == 1 && isatty(1) == 1
+        // Interactive when commands are typed: the prompt and editing go to the terminal, even
+        // when stdout is a pipe (`p2psh | tee session.log`).
+        let terminal = commands == nil && script == nil ? TerminalDevice.forEditing() : nil
+        let interactive = terminal != nil
         let scriptDescriptor: Int32
         do {
             scriptDescriptor = try openScript()
@@ -143,13 +150,13 @@ struct P2PSH: ParsableCommand {
             console.error("\(error)")
             throw Status.couldNotStart
         case .interrupted:
-            throw Status.interrupted
+            throw MainActor.assumeIsolated { Interrupts.terminated } ? Status.terminated : Status.interrupted
         }
         let (node, peer) = started
         // History is kept only for a person at the prompt, but `history` shows it from scripts too.
         let history = CommandHistory(path: dataDirectory.map { $0 + "/history" })
         let session = ShellSession(node: node, peer: peer, console: console, history: history, completer: Completer())
-        if interactive, !json { announce(session) }
+        if let terminal, !json { announce(session, on: terminal) }
 
         // The shell runs on the main thread: libedit calls back into it (completion, Ctrl-C) there.
         let commands = commands
@@ -160,8 +167,8 @@ struct P2PSH: ParsableCommand {
             let source: any LineSource
             if let commands {
                 source = CommandTextSource(commands)
-            } else if interactive {
-                source = LineEditor(history: history, completer: session.completer)
+            } else if let terminal {
+                source = LineEditor(history: history, completer: session.completer, terminal: terminal)
             } else {
                 source = StreamLineSource(descriptor: scriptDescriptor, name: script == "-" ? nil : script)
             }
@@ -208,8 +215,7 @@ struct P2PSH: ParsableCommand {
         if let secret {
             adminSecret = AdminSecret(secret)
         } else if let dataDirectory {
-            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try DataDirectory.create(dataDirectory)
             adminSecret = try AdminSecret.loadOrCreate(in: dataDirectory)
         } else {
             adminSecret = AdminSecret.generate()
@@ -219,22 +225,23 @@ struct P2PSH: ParsableCommand {
         sharing.httpPort = httpPort ?? port
         sharing.maxHistory = maxHistory
         sharing.announces = !noAnnounce
+        sharing.adminStatistics = { peer in await Stats.json(of: peer) }
         if let share {
             sharing.shareDirectory = expandingTilde(share)
         } else if let dataDirectory {
             let files = dataDirectory + "/files"
-            try FileManager.default.createDirectory(atPath: files, withIntermediateDirectories: true)
+            try DataDirectory.create(files)
             sharing.shareDirectory = files
         }
         return sharing
     }
 
-    private func announce(_ session: ShellSession) {
+    private func announce(_ session: ShellSession, on terminal: Int32) {
         let node = session.node
         let peer = session.peer
         let address = InterruptibleRun.run { (await node.localAddress, await peer.httpPort) }
         var listening = "udp"
         if case .finished(.success(let (bound?, httpPort))) = address { listening = "udp \(bound), http port \(httpPort)" }
-        session.console.print("p2psh: node \(node.id.hex) on \(listening). Type 'help' for the verbs.")
+        TerminalOutput.write("p2psh: node \(node.id.hex) on \(listening). Type 'help' for the verbs.\n", to: terminal)
     }
 }

@@ -7,6 +7,7 @@ Usage: pty_drive.py PROGRAM [ARGS...] < steps.json
     {"send": "keys"}                   type keys (use \\r for Enter, \\t for TAB, \\u0003 for Ctrl-C)
     {"sleep": 0.2}
     {"signal": 15}                     send the program a signal
+    {"resize": [24, 40]}               set the terminal's rows and columns (the program gets SIGWINCH)
     {"exit": 0, "timeout": 10}         wait for the program to exit with this status
     {"run": ["prog", "arg"], "status": 0, "timeout": 30}
                                        run another program to completion meanwhile (its output
@@ -14,12 +15,15 @@ Usage: pty_drive.py PROGRAM [ARGS...] < steps.json
   Prints the whole transcript to stdout; exits 1 with a reason on stderr if a step fails.
 Uses only the standard library (pty.fork gives the child a controlling terminal).
 """
+import fcntl
 import json
 import os
 import pty
 import select
+import struct
 import subprocess
 import sys
+import termios
 import time
 
 steps = json.load(sys.stdin)
@@ -27,6 +31,7 @@ pid, fd = pty.fork()
 if pid == 0:
     os.environ["TERM"] = "xterm"
     os.execvp(sys.argv[1], sys.argv[1:])
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
 
 transcript = b""
 unread_from = 0
@@ -61,6 +66,9 @@ for step in steps:
         os.write(fd, step["send"].encode())
     elif "signal" in step:
         os.kill(pid, step["signal"])
+    elif "resize" in step:
+        rows, columns = step["resize"]
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     elif "run" in step:
         try:
             done = subprocess.run(step["run"], stdin=subprocess.DEVNULL, capture_output=True,

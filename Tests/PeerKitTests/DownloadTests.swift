@@ -59,7 +59,11 @@ private final class DownloadFixture: Sendable {
     }
 
     func contents(_ path: String) -> [UInt8]? {
-        FileManager.default.contents(atPath: path).map { [UInt8]($0) }
+        // FileHandle reads to the end whatever the size said at open; FileManager.contents(atPath:)
+        // was seen to trap (index out of range) on a loaded machine.
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        do { return [UInt8](try handle.readToEnd() ?? Data()) } catch { return nil }
     }
 
     func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }

@@ -104,6 +104,16 @@ import TestSupport
         }
     }
 
+    /// The README's verb table and its `--json` table name every verb.
+    @Test func theReadmeListsEveryVerb() throws {
+        let readme = try String(contentsOfFile: TestPaths.packageRoot + "/README.md", encoding: .utf8)
+        for verb in VerbRegistry.verbs {
+            let name = verb.verbName
+            #expect(readme.contains("\n| `\(name)"), "README's verb table lacks \(name)")
+            #expect(readme.contains("\n| `\(name)` |"), "README's --json table lacks \(name)")
+        }
+    }
+
     @Test func theManPageLintsClean() async throws {
         let result = try await ChildProcess.run("/usr/bin/mandoc", ["-T", "lint", "-W", "warning",
                                                                     TestPaths.packageRoot + "/man/p2psh.1"])

@@ -88,7 +88,7 @@ import TestSupport
         try "help\n\n# nothing\nstore onlykey\n".write(toFile: file, atomically: true, encoding: .utf8)
         let run = try await p2psh(node + [file], input: "")
         #expect(run.status == 1)
-        #expect(run.stderr.contains("error: \(file):4: Missing expected argument '<value> ...'"), "\(run.stderr)")
+        #expect(run.stderr.contains("error: \(file):4: missing expected argument '<value> ...'"), "\(run.stderr)")
         #expect(run.stderr.contains("usage: store <key> <value> ...   (see 'help store')"))
     }
 
@@ -190,12 +190,14 @@ import TestSupport
         #expect(run.status == 0)
         let lines = run.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.contains(" debug ") }, "logging was on")
-        let blocks = lines.indices.filter { lines[$0].hasPrefix("uptime:") }
+        // stats in a pipe: FIELD VALUE lines, sorted, from admin_secret to values_published.
+        let blocks = lines.indices.filter { lines[$0].hasPrefix("admin_secret ") }
         #expect(blocks.count == 15)
         for start in blocks {
-            // stats' 19 summary lines, in order, with nothing between them.
-            let block = lines[start..<min(start + 19, lines.count)]
-            #expect(block.last?.hasPrefix("admin secret:") == true, "\(block.joined(separator: "\n"))")
+            let end = try #require(lines[start...].firstIndex { $0.hasPrefix("values_published ") })
+            let block = lines[start...end]
+            #expect(block.count >= 25)
+            #expect(block.allSatisfy { $0.wholeMatch(of: /[a-z0-9_.]+ \S.*/) != nil }, "\(block.joined(separator: "\n"))")
         }
         _ = try await seed.exit()
     }

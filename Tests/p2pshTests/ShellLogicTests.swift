@@ -67,11 +67,11 @@ import TestSupport
 
     @Test func completesOptionsFromEachVerbsDeclaration() {
         let completer = Completer()
-        #expect(completer.complete("fetch x --").candidates == ["--help", "--to"])
+        #expect(completer.complete("fetch x --").candidates == ["--as", "--help", "--to"])
         #expect(completer.complete("fetch x --t").insertion == "o ")
         #expect(completer.complete("share a --a").insertion == "s ")
         #expect(completer.complete("history --c").insertion == "lear ")
-        #expect(completer.complete("fetch x --to /tmp --").candidates == ["--help"], "an option is not offered twice")
+        #expect(completer.complete("fetch x --to /tmp --").candidates == ["--as", "--help"], "an option is not offered twice")
     }
 
     @Test func completesPathsForShareAndDirectoriesForTo() throws {
@@ -97,7 +97,7 @@ import TestSupport
     }
 
     @Test func helpsSynopsisComesFromTheDeclarations() {
-        #expect(VerbRegistry.spec(of: Fetch.self).synopsis == "FILE [--to DIR]")
+        #expect(VerbRegistry.spec(of: Fetch.self).synopsis == "FILE [--to DIR] [--as NAME]")
         #expect(VerbRegistry.spec(of: Join.self).synopsis == "HOST:PORT...")
         #expect(VerbRegistry.spec(of: History.self).synopsis == "[COUNT] [--clear]")
         #expect(VerbRegistry.spec(of: Share.self).positionals.first?.completion == .file)

@@ -6,11 +6,12 @@ struct ShellProcess {
     let child: ChildProcess
     let port: UInt16
 
-    /// Starts `p2psh` on 127.0.0.1 with any free port, and learns the port from `stats`.
+    /// Starts `p2psh` on 127.0.0.1 with any free port, and learns the port from `stats`
+    /// (whose plain output is `FIELD VALUE` lines).
     static func start(_ extraArguments: [String] = ["--ephemeral"]) async throws -> ShellProcess {
         let child = try ChildProcess(TestPaths.p2psh, ["--host", "127.0.0.1", "--port", "0"] + extraArguments)
         child.send("stats\n")
-        let line = try await child.waitForLine(containing: "listening on:")
+        let line = try await child.waitForLine(containing: "udp_address ")
         guard let port = line.split(separator: ":").last.flatMap({ UInt16($0) }) else {
             throw ChildProcess.Timeout(description: "no port in '\(line)'")
         }

@@ -15,4 +15,16 @@ public struct FetchReport: Codable, Sendable, Equatable {
     public var alreadyPresent: Bool
     /// The file is now shared (and announced) by this node.
     public var shared: Bool
+    /// The file was copied from this node's share directory to the directory asked for.
+    public var copied: Bool
+}
+
+/// One of the different files a name means on the network; `fetch` asks which.
+public struct FetchCandidate: Codable, Sendable, Equatable {
+    /// SHA-256 of the file, 64 hex digits: what `fetch` takes to choose it.
+    public var sha256: String
+    /// Its size as its name record says; -1 when unknown.
+    public var size: Int64
+    /// How many providers offer it.
+    public var providers: Int
 }

@@ -19,7 +19,7 @@ extension FileServer {
             let status: HTTPResponse.Status = switch error {
             case .sharePathRejected: .badRequest
             case .sharedFileNotFound, .fileNotFound: .notFound
-            case .targetExists, .noShareDirectory: .conflict
+            case .targetExists, .noShareDirectory, .ambiguousName: .conflict
             case .diskFull: .init(code: 507, reasonPhrase: "Insufficient Storage")
             case .fetchFailed: .badGateway
             case .cancelled: .serviceUnavailable

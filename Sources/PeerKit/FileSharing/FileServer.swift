@@ -95,7 +95,8 @@ public final class FileServer: Sendable {
             await task.value
             if Task.isCancelled || error is CancellationError { throw .cancelled }
             if let error = error as? IOError, error.errnoCode == EADDRINUSE { throw .httpPortInUse(port) }
-            throw .bindFailed("cannot listen for HTTP on \(host):\(port): \(error)")
+            let reason = (error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "the address cannot be used"
+            throw .bindFailed("cannot listen for HTTP on \(host):\(port): \(reason)")
         }
     }
 

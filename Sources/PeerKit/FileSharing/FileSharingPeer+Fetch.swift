@@ -11,19 +11,24 @@ extension FileSharingPeer {
     ///
     /// Providers are found through the DHT (the name's record, then `get_peers` on the
     /// content's info hash) and, when that finds none, by asking neighbours. A file already
-    /// here is not fetched again.
+    /// here is not fetched again: one this node shares, or the same content under the target
+    /// name. A name that means two different files on the network is not guessed at.
     ///
     /// - Parameters:
+    ///   - name: the file name to save under; by default the last component of the name the
+    ///     providers share it under, cleaned of control characters and leading dots.
     ///   - resolved: told what was found before the download starts (the shell prints it).
     ///   - progress: told how the download goes, a few times a second.
     /// - Throws: ``NodeError/fileNotFound(_:)``, ``NodeError/fetchFailed(_:)``,
     ///   ``NodeError/targetExists(_:)``, ``NodeError/diskFull(directory:needed:)``,
-    ///   ``NodeError/noShareDirectory``, ``NodeError/cancelled``.
-    public func fetch(_ file: String, to directory: String? = nil,
+    ///   ``NodeError/noShareDirectory``, ``NodeError/ambiguousName(_:candidates:)``,
+    ///   ``NodeError/sharePathRejected(path:reason:)`` for a `name` that is not a plain file
+    ///   name, ``NodeError/cancelled``.
+    public func fetch(_ file: String, to directory: String? = nil, as name: String? = nil,
                       resolved: @escaping @Sendable (FetchPlan) -> Void = { _ in },
                       progress: @escaping @Sendable (DownloadProgress) -> Void = { _ in }) async throws(NodeError) -> FetchReport {
         do {
-            let report = try await performFetch(file, to: directory, resolved: resolved, progress: progress)
+            let report = try await performFetch(file, to: directory, as: name, resolved: resolved, progress: progress)
             counters.addFetch(succeeded: true)
             return report
         } catch {
@@ -32,7 +37,7 @@ extension FileSharingPeer {
         }
     }
 
-    private func performFetch(_ file: String, to directory: String?,
+    private func performFetch(_ file: String, to directory: String?, as chosenName: String?,
                               resolved: @escaping @Sendable (FetchPlan) -> Void,
                               progress: @escaping @Sendable (DownloadProgress) -> Void) async throws(NodeError) -> FetchReport {
         let started = ContinuousClock.now
@@ -40,19 +45,31 @@ extension FileSharingPeer {
         let intoShare = directory == nil
         guard let destination = directory.map(Self.absolute) ?? index?.root.path else { throw .noShareDirectory }
         try Self.checkDirectory(destination)
+        if let chosenName {
+            if let reason = chosenName.contains("/") ? "give a file name, without '/'" : ShareRoot.rejection(of: chosenName) {
+                throw .sharePathRejected(path: ShareRoot.display(chosenName), reason: reason)
+            }
+        }
 
         if let local = await localFile(named: target.text), let root = index?.root {
-            return try await alreadyPresent(local, root: root, destination: intoShare ? nil : destination)
+            return try await alreadyPresent(local, root: root, destination: intoShare && chosenName == nil ? nil : destination,
+                                            as: chosenName)
         }
         var plans = try await findProviders(for: target)
         guard !plans.isEmpty else {
             throw .fileNotFound(target.isHash ? "a file with sha256 \(target.text.prefix(12))…" : "\"\(target.text)\"")
         }
         plans.sort { $0.providers.count > $1.providers.count }
+        if !target.isHash, Set(plans.map(\.sha256)).count > 1 {
+            throw .ambiguousName(target.text, candidates: plans.map {
+                FetchCandidate(sha256: $0.sha256.hexString, size: $0.size, providers: $0.providers.count)
+            })
+        }
         var failures: [String] = []
         for plan in plans {
             if let index, let local = await index.file(sha256: plan.sha256) {
-                return try await alreadyPresent(local, root: index.root, destination: intoShare ? nil : destination)
+                return try await alreadyPresent(local, root: index.root,
+                                                destination: intoShare && chosenName == nil ? nil : destination, as: chosenName)
             }
             guard !fetching.contains(plan.sha256) else {
                 throw .fetchFailed("\(target.text) is already being fetched: wait for that fetch to end")
@@ -61,7 +78,10 @@ extension FileSharingPeer {
             defer { fetching.remove(plan.sha256) }
             do {
                 let (pieces, _) = try await Download.pieceList(sha256: plan.sha256, providers: plan.providers, client: client)
-                let name = Self.localName(for: target.isHash ? pieces.path : target.text, sha256: plan.sha256)
+                let name = chosenName ?? Self.localName(for: target.isHash ? pieces.path : target.text, sha256: plan.sha256)
+                if let there = try await sameFile(at: destination + "/" + name, size: pieces.size, sha256: plan.sha256) {
+                    return there
+                }
                 resolved(plan)
                 let fetched = FetchedBytes(counters)
                 let report = try await Download.run(pieces: pieces, providers: plan.providers, into: destination, name: name,
@@ -79,7 +99,7 @@ extension FileSharingPeer {
                                    providers: report.providers.filter { $0.pieces > 0 }.count,
                                    seconds: Double(seconds.components.seconds)
                                        + Double(seconds.components.attoseconds) / 1e18,
-                                   resumedPieces: report.resumedPieces, alreadyPresent: false, shared: shared)
+                                   resumedPieces: report.resumedPieces, alreadyPresent: false, shared: shared, copied: false)
             } catch .cancelled {
                 throw .cancelled
             } catch .targetExists(let path) {
@@ -95,10 +115,14 @@ extension FileSharingPeer {
 
     /// A fetch of a file this node already shares: nothing to download. Into the share
     /// directory that is all; into another directory, the shared copy is copied there.
-    private func alreadyPresent(_ file: SharedFile, root: ShareRoot, destination: String?) async throws(NodeError) -> FetchReport {
+    private func alreadyPresent(_ file: SharedFile, root: ShareRoot, destination: String?,
+                                as chosenName: String?) async throws(NodeError) -> FetchReport {
         var path = root.path + "/" + file.path
         if let destination {
-            let name = Self.localName(for: file.path, sha256: file.sha256)
+            let name = chosenName ?? Self.localName(for: file.path, sha256: file.sha256)
+            if let there = try await sameFile(at: destination + "/" + name, size: file.size, sha256: file.sha256) {
+                return there
+            }
             let source = try root.resolve(relativePath: file.path)
             do {
                 try await NIOThreadPool.singleton.runIfActive { try FileCopy.copy(from: source, named: name, into: destination) }
@@ -110,7 +134,25 @@ extension FileSharingPeer {
             path = destination + "/" + name
         }
         return FetchReport(path: path, size: file.size, sha256: file.sha256.hexString, providers: 0, seconds: 0,
-                           resumedPieces: 0, alreadyPresent: true, shared: destination == nil)
+                           resumedPieces: 0, alreadyPresent: true, shared: destination == nil, copied: destination != nil)
+    }
+
+    /// A report that the file is already at `path` when a file there has this content; nil when
+    /// nothing is there. A different file there is never replaced: the error says to choose
+    /// another name.
+    private func sameFile(at path: String, size: Int64, sha256: [UInt8]) async throws(NodeError) -> FetchReport? {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return nil }
+        var matches = false
+        if status.st_mode & S_IFMT == S_IFREG, Int64(status.st_size) == size {
+            let hashed = try? await NIOThreadPool.singleton.runIfActive {
+                try PieceHasher.hash(path: path, realPath: path).file.sha256
+            }
+            matches = hashed == sha256
+        }
+        guard matches else { throw .targetExists(path) }
+        return FetchReport(path: path, size: size, sha256: sha256.hexString, providers: 0, seconds: 0, resumedPieces: 0,
+                           alreadyPresent: true, shared: false, copied: false)
     }
 
     /// What `target` may be, and who provides each candidate: the DHT first, then neighbours.
@@ -149,11 +191,17 @@ extension FileSharingPeer {
         return address.isLocal || address.host == nodeAddress?.host
     }
 
-    /// The name a fetched file gets: the last component of its name when that is a plain file
-    /// name, else its hash. Names come from the network, so nothing else is trusted.
+    /// The name a fetched file gets: the last component of its name, with control characters
+    /// made `_` and leading dots dropped, when that leaves a plain file name; else its hash.
+    /// Names come from the network, so nothing else is trusted.
     static func localName(for name: String, sha256: [UInt8]) -> String {
-        let last = String(name.split(separator: "/").last ?? "")
-        if ShareRoot.rejection(of: last) == nil { return last }
+        var last = String(String.UnicodeScalarView(
+            (name.split(separator: "/").last ?? "").unicodeScalars.map { scalar in
+                scalar.properties.generalCategory == .control || (0x202A...0x202E).contains(scalar.value)
+                    || (0x2066...0x2069).contains(scalar.value) ? "_" : scalar
+            }))
+        while last.hasPrefix(".") { last.removeFirst() }
+        if !last.isEmpty, ShareRoot.rejection(of: last) == nil { return last }
         return sha256.hexString
     }
 

@@ -4,7 +4,9 @@ import NIOPosix
 /// Adding a file to the share directory from elsewhere on this machine (the shell's `share`).
 extension FileSharingPeer {
     /// Copies the file at `path` into the share directory under `name` (default: its file
-    /// name), indexes and announces it. A file already inside the share directory is only indexed.
+    /// name), indexes and announces it. A file already inside the share directory is only
+    /// indexed; the same content already shared under that name is left as it is
+    /// (`alreadyShared`), and a different file under that name is never replaced.
     ///
     /// The copy is written to a hidden temporary file, fsynced, then linked to its name
     /// without replacing anything, so the share directory never holds a half-copied file
@@ -13,7 +15,7 @@ extension FileSharingPeer {
     /// - Throws: ``NodeError/noShareDirectory``, ``NodeError/targetExists(_:)``,
     ///   ``NodeError/sharePathRejected(path:reason:)`` for a name that could not be shared,
     ///   ``NodeError/diskFull(directory:needed:)``, ``NodeError/storage(_:)``.
-    public func share(_ path: String, as name: String? = nil) async throws(NodeError) -> SharedFile {
+    public func share(_ path: String, as name: String? = nil) async throws(NodeError) -> (file: SharedFile, alreadyShared: Bool) {
         guard let index else { throw .noShareDirectory }
         let root = index.root
         guard let source = ShareRoot.realPath(path) else {
@@ -26,7 +28,7 @@ extension FileSharingPeer {
                 throw .sharePathRejected(path: ShareRoot.display(relative), reason: "the share directory does not share it")
             }
             await announceDue()
-            return file
+            return (file, false)
         }
         let finalName = name ?? URL(fileURLWithPath: source).lastPathComponent
         if finalName.contains("/") {
@@ -34,6 +36,13 @@ extension FileSharingPeer {
         }
         if let reason = ShareRoot.rejection(of: finalName) {
             throw .sharePathRejected(path: ShareRoot.display(finalName), reason: reason)
+        }
+        if let existing = await index.file(atPath: finalName) {
+            let hashed = try? await NIOThreadPool.singleton.runIfActive {
+                try PieceHasher.hash(path: finalName, realPath: source).file.sha256
+            }
+            guard hashed == existing.sha256 else { throw .targetExists(root.path + "/" + finalName) }
+            return (existing, true)
         }
         do {
             try await NIOThreadPool.singleton.runIfActive {
@@ -49,6 +58,6 @@ extension FileSharingPeer {
             throw .storage("\(finalName) was copied but could not be indexed")
         }
         await announceDue()
-        return file
+        return (file, false)
     }
 }

@@ -26,6 +26,8 @@ public actor FileSharingPeer {
     var announcements: [String: Announcement] = [:]
     /// Content hashes being fetched now: a second fetch of the same file waits for none, it fails.
     var fetching: Set<[UInt8]> = []
+    /// The neighbours' file names as last fetched, for completion.
+    var neighbourNames: (fetchedAt: ContinuousClock.Instant, names: [String])?
     /// File names met on the network (name lookups, neighbour answers), newest last, for completion.
     public private(set) var seenNames: [String] = []
     var background: Task<Void, Never>?
@@ -86,6 +88,7 @@ public actor FileSharingPeer {
             },
             stats: { [weak self] in
                 guard let self else { return Data("{}".utf8) }
+                if let adminStatistics = self.configuration.adminStatistics { return await adminStatistics(self) }
                 return (try? JSONEncoder.sorted.encode(await self.statistics())) ?? Data("{}".utf8)
             },
             fetch: { [weak self] file throws(NodeError) in

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The settings of a node's file-sharing peer, each with the default it runs with.
 public struct SharingConfiguration: Sendable {
     /// The directory shared over HTTP, where fetched files land by default; nil shares nothing.
@@ -19,6 +21,10 @@ public struct SharingConfiguration: Sendable {
     public var rescanInterval: Double = 5 * 60
     /// Seconds to wait for a neighbour's answer to "who has NAME?" (which may ask its own neighbours).
     public var neighbourQueryTimeout: Double = 10
+    /// What `GET /admin/stats` answers, as JSON: an application gives the object its own
+    /// status command prints (p2psh gives `stats --json`'s), so the two never disagree. By
+    /// default, the file-sharing counters alone.
+    public var adminStatistics: (@Sendable (FileSharingPeer) async -> Data)?
 
     public init(secret: AdminSecret) {
         self.secret = secret

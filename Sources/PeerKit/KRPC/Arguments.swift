@@ -5,8 +5,16 @@
 /// so handlers read as a list of declarations.
 struct Arguments: Sendable {
     let dictionary: BencodeDictionary
+    /// From the envelope of a response: the sender's client version (`v`) and the address it
+    /// saw us at (`ip`, BEP 42).
+    var clientVersion: [UInt8]?
+    var observedAddress: NodeAddress?
 
-    init(_ dictionary: BencodeDictionary) { self.dictionary = dictionary }
+    init(_ dictionary: BencodeDictionary, clientVersion: [UInt8]? = nil, observedAddress: NodeAddress? = nil) {
+        self.dictionary = dictionary
+        self.clientVersion = clientVersion
+        self.observedAddress = observedAddress
+    }
 
     func nodeID(_ key: String) throws(KRPCError) -> NodeID {
         guard let bytes = dictionary[key]?.bytesValue, let id = NodeID(bytes: bytes) else {

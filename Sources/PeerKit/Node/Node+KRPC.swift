@@ -34,8 +34,8 @@ extension Node {
         case .query(let method, let arguments):
             answerQuery(method, Arguments(arguments), transactionID: message.transactionID, from: socketAddress, sender: sender)
         case .response(let response):
-            handleResponse(Arguments(response), transactionID: message.transactionID, observed: message.observedAddress,
-                           from: sender)
+            handleResponse(Arguments(response, clientVersion: message.clientVersion, observedAddress: message.observedAddress),
+                           transactionID: message.transactionID, from: sender)
         case .error(let error):
             handleErrorReply(error, transactionID: message.transactionID, from: sender)
         }
@@ -75,8 +75,7 @@ extension Node {
         send(reply.encoded(), to: socketAddress)
     }
 
-    private func handleResponse(_ arguments: Arguments, transactionID: [UInt8], observed: NodeAddress?,
-                                from sender: NodeAddress) {
+    private func handleResponse(_ arguments: Arguments, transactionID: [UInt8], from sender: NodeAddress) {
         guard let key = TransactionTable<PendingQuery>.id(transactionID), let pending = transactions[key],
               pending.address == sender
         else { return }
@@ -90,7 +89,7 @@ extension Node {
         }
         let responder = Contact(id: responderID, address: sender)
         noteResponder(responder)
-        if let observed { recordAddressVote(observed, from: sender) }
+        if let observed = arguments.observedAddress { recordAddressVote(observed, from: sender) }
         stats.methods[pending.method.rawValue, default: .init()].totalLatency +=
             Double((NIODeadline.now() - pending.sentAt).nanoseconds) / 1e9
         finish(key, with: .response(responder: responder, arguments: arguments))

@@ -2,17 +2,38 @@
 extension Node {
     /// Pings `address`, adds the node that answers, then fills the routing table from it.
     public func join(_ address: NodeAddress) async throws(NodeError) -> JoinResult {
+        let answer = try await ping(address)
+        await introduce(to: address)
+        await fillTable()
+        return JoinResult(contact: answer.contact, knownNodes: table.count)
+    }
+
+    /// One KRPC ping: whether the node at `address` answers, with what id and version, how
+    /// fast, and at what address it sees this node.
+    public func ping(_ address: NodeAddress) async throws(NodeError) -> PingResult {
+        try checkReachable(address)
+        let started = ContinuousClock.now
         switch await query(.ping, to: address) {
-        case .response(let contact, _):
-            await introduce(to: address)
-            await fillTable()
-            return JoinResult(contact: contact, knownNodes: table.count)
+        case .response(let contact, let arguments):
+            return PingResult(contact: contact, roundTrip: started.duration(to: .now),
+                              observedAddress: arguments.observedAddress, clientVersion: arguments.clientVersion)
         case .error(let error):
             throw .unreachable("\(address) answered ping with error \(error)")
         case .timeout:
             throw .unreachable("no answer from \(address) after \(Int(configuration.queryTimeout)) s: is a DHT node listening there?")
         case .cancelled:
             throw .cancelled
+        }
+    }
+
+    /// Fails at once for an address this node cannot send to, instead of waiting out a timeout.
+    private func checkReachable(_ address: NodeAddress) throws(NodeError) {
+        guard address.port != 0 else {
+            throw .unreachable("\(address): port 0 is not a port a node can listen on (use 1 to 65535)")
+        }
+        if let localAddress, localAddress.isIPv4, !address.isIPv4 {
+            throw .unreachable("\(address) is an IPv6 address, and this node listens on IPv4 only (udp \(localAddress)): "
+                + "start p2psh with --host :: to reach IPv6 nodes")
         }
     }
 

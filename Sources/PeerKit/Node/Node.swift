@@ -157,6 +157,19 @@ public actor Node {
         Array(Set(storedValues.records.map(\.key) + publishedValues.records.map(\.key)))
     }
 
+    /// Every value this node holds: those other nodes stored here, and its own, which it
+    /// republishes (`published`). Newest first.
+    public func heldValues() -> [HeldValue] {
+        let published = publishedValues.records.map {
+            HeldValue(key: $0.key, value: $0.value, refreshedAt: $0.refreshedAt, published: true)
+        }
+        let publishedPairs = Set(published.map { [$0.key.hex: $0.value] })
+        let stored = storedValues.records.filter { !publishedPairs.contains([$0.key.hex: $0.value]) }.map {
+            HeldValue(key: $0.key, value: $0.value, refreshedAt: $0.refreshedAt, published: false)
+        }
+        return (published + stored).sorted { $0.refreshedAt > $1.refreshedAt }
+    }
+
     /// The address most recent responders agree we have.
     var externalAddress: NodeAddress? {
         var counts: [NodeAddress: Int] = [:]

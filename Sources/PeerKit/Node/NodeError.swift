@@ -35,6 +35,8 @@ public enum NodeError: Error, Sendable, Equatable, CustomStringConvertible {
     case targetExists(String)
     /// A fetch has nowhere to put its file: the node shares no directory and no --to was given.
     case noShareDirectory
+    /// A name fetched by means several different files on the network.
+    case ambiguousName(String, candidates: [FetchCandidate])
 
     public var description: String {
         switch self {
@@ -60,8 +62,15 @@ public enum NodeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .fetchFailed(let reason): reason
         case .diskFull(let directory, let needed):
             "no room for \(Int(needed).formatted()) bytes in \(directory): free some space or fetch with --to DIR"
-        case .targetExists(let path): "\(path) already exists: move it away or fetch with --to DIR"
-        case .noShareDirectory: "this node shares no directory: start p2psh with --share DIR, or fetch with --to DIR"
+        case .targetExists(let path):
+            "\(path) already exists and holds other content: give another name with --as NAME, or move it away"
+        case .ambiguousName(let name, let candidates):
+            "\"\(name)\" names \(candidates.count) different files; choose one with 'fetch SHA256':\n"
+                + candidates.map { "  \($0.sha256)  \($0.size >= 0 ? "\($0.size.formatted()) bytes" : "size unknown")  "
+                    + "\($0.providers) provider\($0.providers == 1 ? "" : "s")" }.joined(separator: "\n")
+        case .noShareDirectory:
+            "this node shares no directory (an --ephemeral node shares none unless given --share DIR): "
+                + "fetch with --to DIR, or start p2psh with --share DIR"
         }
     }
 }

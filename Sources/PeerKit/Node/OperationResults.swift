@@ -1,3 +1,5 @@
+import Foundation
+
 /// What ``Node/join(_:)`` found.
 public struct JoinResult: Sendable {
     /// The node that answered at the given address.
@@ -22,4 +24,27 @@ public struct GetResult: Sendable {
     public let sources: Int
     /// Queries sent, lookup included.
     public let queries: Int
+}
+
+/// What ``Node/ping(_:)`` learned from one node.
+public struct PingResult: Sendable {
+    /// The node that answered, with the id it answered with.
+    public let contact: Contact
+    /// From sending the query to its answer.
+    public let roundTrip: Duration
+    /// The address the node saw this one at (BEP 42 `ip`), when it said.
+    public let observedAddress: NodeAddress?
+    /// The node's client version (`v`), as it sent it: text from the network, not to be printed raw.
+    public let clientVersion: [UInt8]?
+}
+
+/// A value this node holds (``Node/heldValues()``).
+public struct HeldValue: Sendable {
+    public let key: NodeID
+    /// The value's bytes, as stored: from the network, not to be printed raw.
+    public let value: [UInt8]
+    /// When it was stored or last refreshed; it expires KEY_EXPIRE after that.
+    public let refreshedAt: Date
+    /// This node's own value, which it republishes while it runs.
+    public let published: Bool
 }

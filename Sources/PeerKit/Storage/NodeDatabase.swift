@@ -36,8 +36,7 @@ final class NodeDatabase: Sendable {
                 lock = nil
                 path = nil
             case .directory(let directory):
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: 0o700])
+                try DataDirectory.create(directory)
                 let path = "\(directory)/node-\(port).sqlite"
                 lock = try DirectoryLock(path: path + ".lock", directory: directory)
                 var configuration = Configuration()

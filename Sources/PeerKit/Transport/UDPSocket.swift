@@ -21,8 +21,16 @@ enum UDPSocket {
                 .get()
         } catch let error as IOError where error.errnoCode == EADDRINUSE {
             throw .portInUse(port)
+        } catch let error as IOError where error.errnoCode == EADDRNOTAVAIL {
+            throw .bindFailed("cannot listen on UDP \(host):\(port): \(host) is not an address of this machine; "
+                + "use 0.0.0.0 (every IPv4 interface), :: (IPv6), 127.0.0.1, or an interface's address")
+        } catch let error as IOError {
+            throw .bindFailed("cannot listen on UDP \(host):\(port): \(String(cString: strerror(error.errnoCode)))")
+        } catch is SocketAddressError {
+            throw .bindFailed("cannot listen on UDP \(host):\(port): \(host) is not an IP address; "
+                + "use 0.0.0.0 (every IPv4 interface), :: (IPv6), or an address such as 127.0.0.1")
         } catch {
-            throw .bindFailed("cannot listen on UDP \(host):\(port): \(error)")
+            throw .bindFailed("cannot listen on UDP \(host):\(port)")
         }
     }
 }

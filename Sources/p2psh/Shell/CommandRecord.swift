@@ -29,12 +29,20 @@ struct CommandRecord: Encodable {
 
     /// The record as one line of JSON, without its newline.
     var line: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        guard let data = try? encoder.encode(self) else {
+        guard let data = try? JSONEncoder.results.encode(self) else {
             return #"{"command":"","error":"result could not be encoded","ok":false}"#
         }
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+extension JSONEncoder {
+    /// How results are written as JSON, by `--json` and `GET /admin/stats` alike: snake_case
+    /// keys, sorted.
+    static var results: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return encoder
     }
 }

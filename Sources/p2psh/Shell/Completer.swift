@@ -39,6 +39,8 @@ final class Completer: Sendable {
         var fileNames: [String] = []
         /// Files this node shares.
         var localFileNames: [String] = []
+        /// Files its neighbours share.
+        var neighbourFileNames: [String] = []
     }
 
     private let vocabulary = Mutex(Vocabulary())
@@ -95,7 +97,7 @@ final class Completer: Sendable {
         case .verbs: words = VerbRegistry.names
         case .nodeAddresses: words = snapshot.peerAddresses + snapshot.recentAddresses
         case .keys: words = snapshot.keys + snapshot.heldKeys
-        case .fileNames: words = snapshot.localFileNames + snapshot.fileNames
+        case .fileNames: words = snapshot.localFileNames + snapshot.neighbourFileNames + snapshot.fileNames
         }
         return words.map { Candidate(value: $0, display: $0) }
     }
@@ -130,7 +132,7 @@ final class Completer: Sendable {
 
     /// Candidates laid out in columns across `width`, sorted down the columns, as bash lists them.
     static func columns(_ candidates: [String], width: Int) -> String {
-        let cell = (candidates.map(\.count).max() ?? 0) + 2
+        let cell = (candidates.map(Formatting.displayWidth).max() ?? 0) + 2
         let columnCount = max(1, width / cell)
         let rowCount = (candidates.count + columnCount - 1) / columnCount
         var lines: [String] = []
@@ -139,7 +141,7 @@ final class Completer: Sendable {
             for column in 0..<columnCount {
                 let index = column * rowCount + row
                 guard index < candidates.count else { break }
-                line += candidates[index].padding(toLength: cell, withPad: " ", startingAt: 0)
+                line += Formatting.padded(candidates[index], to: cell)
             }
             lines.append(String(line.reversed().drop { $0 == " " }.reversed()))
         }

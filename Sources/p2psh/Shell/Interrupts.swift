@@ -22,11 +22,16 @@ enum Interrupts {
         descriptor = p2psh_install_signal_handlers()
     }
 
-    /// Empties the signal pipe and says what it held that matters (window changes do not).
+    /// Set when the terminal was resized while no line was being edited; the line editor
+    /// takes the new size before it draws the next prompt.
+    @MainActor static var windowChanged = false
+
+    /// Empties the signal pipe and says what it held that matters (a window change is only noted).
     @MainActor
     static func drain() -> Signal? {
         let seen = p2psh_drain_signals(descriptor)
         if seen.terminate != 0 { terminated = true }
+        if seen.window_changed != 0 { windowChanged = true }
         if terminated { return .terminate }
         return seen.interrupts > 0 ? .interrupt : nil
     }

@@ -3,10 +3,16 @@ import Foundation
 
 /// Lines typed at a terminal, edited with libedit: emacs keys, history (Up, Down, Ctrl-R
 /// search) and context-aware TAB completion.
+///
+/// The prompt, the line being edited and completion listings go to `terminal`, which is
+/// stdout only when stdout is the terminal: with `p2psh | tee log` the results go down the
+/// pipe and the editing stays on the screen.
 final class LineEditor: LineSource {
     private let editLine: OpaquePointer
     private let libeditHistory: OpaquePointer
     private let history: CommandHistory
+    /// Where the prompt and editing are drawn.
+    @MainActor static var terminal: Int32 = 1
     /// The C reader's state: the signal pipe it watches, and whether SIGTERM ended input.
     private let readerState: UnsafeMutablePointer<p2psh_reader_state>
 
@@ -23,13 +29,16 @@ final class LineEditor: LineSource {
     static let listingQuestionThreshold = 100
 
     @MainActor
-    init(history: CommandHistory, completer: Completer) {
-        setlocale(LC_CTYPE, "")
-        editLine = el_init("p2psh", fdopen(0, "r"), fdopen(1, "w"), fdopen(2, "w"))
+    init(history: CommandHistory, completer: Completer, terminal: Int32) {
+        Self.terminal = terminal
+        TerminalLocale.useUTF8()
+        let output = fdopen(terminal, "w")
+        editLine = el_init("p2psh", fdopen(0, "r"), output, output)
         libeditHistory = history_init()
         self.history = history
         readerState = .allocate(capacity: 1)
-        readerState.initialize(to: p2psh_reader_state(signal_fd: Interrupts.descriptor, terminated: 0))
+        readerState.initialize(to: p2psh_reader_state(signal_fd: Interrupts.descriptor, terminated: 0,
+                                                      prompt_width: Int32(strlen(Self.prompt!))))
         Self.completer = completer
         p2psh_history_set_size(libeditHistory, Int32(history.limit))
         p2psh_el_set_editor(editLine, "emacs")
@@ -57,18 +66,30 @@ final class LineEditor: LineSource {
     }
 
     func nextLine() -> LineSourceResult {
-        var count: Int32 = 0
-        guard let raw = el_gets(editLine, &count), count > 0 else {
-            if readerState.pointee.terminated != 0 { MainActor.assumeIsolated { Interrupts.terminated = true } }
-            return .end
+        let resized = MainActor.assumeIsolated {
+            defer { Interrupts.windowChanged = false }
+            return Interrupts.windowChanged
         }
+        if resized { el_resize(editLine) }
+        var count: Int32 = 0
+        let raw = el_gets(editLine, &count)
+        // Ctrl-C ends el_gets like Enter, but with nothing appended: on an empty line that
+        // looks like end of input, so the cancel is checked first.
         let cancelled = MainActor.assumeIsolated {
             defer { LineEditor.lineCancelled = false }
             return LineEditor.lineCancelled
         }
         if cancelled {
-            TerminalOutput.write("^C\n", to: 1)
+            write("^C\n")
             return .interrupted
+        }
+        guard let raw, count > 0 else {
+            if readerState.pointee.terminated != 0 {
+                MainActor.assumeIsolated { Interrupts.terminated = true }
+            } else {
+                write("\n")  // Ctrl-D: the shell's next output starts on a line of its own
+            }
+            return .end
         }
         var line = String(cString: raw)
         if line.hasSuffix("\n") { line.removeLast() }
@@ -88,6 +109,10 @@ final class LineEditor: LineSource {
         }
     }
 
+    private func write(_ text: String) {
+        TerminalOutput.write(text, to: MainActor.assumeIsolated { LineEditor.terminal })
+    }
+
     /// Gives libedit the history as ``CommandHistory`` keeps it (a repeated command moved to the end).
     private func loadHistory() {
         p2psh_history_clear(libeditHistory)
@@ -103,8 +128,9 @@ final class LineEditor: LineSource {
                                                                    count: info.cursor - info.buffer), as: UTF8.self)
         let completion = completer.complete(beforeCursor)
         if !completion.insertion.isEmpty {
-            ambiguousLine = nil
             _ = el_insertstr(editLine, completion.insertion)
+            // Still ambiguous after the insertion: the next TAB lists at once, as in bash.
+            ambiguousLine = completion.candidates.count > 1 ? beforeCursor + completion.insertion : nil
             return UInt8(CC_REFRESH)
         }
         guard completion.candidates.count > 1 else { return UInt8(CC_ERROR) }
@@ -113,15 +139,15 @@ final class LineEditor: LineSource {
             return UInt8(CC_ERROR)  // rings the bell; the next TAB lists
         }
         if completion.candidates.count > listingQuestionThreshold {
-            TerminalOutput.write("\nDisplay all \(completion.candidates.count) possibilities? (y or n)", to: 1)
+            TerminalOutput.write("\nDisplay all \(completion.candidates.count) possibilities? (y or n)", to: terminal)
             var answer: CChar = 0
             guard el_getc(editLine, &answer) == 1, answer == CChar(UInt8(ascii: "y")) || answer == CChar(UInt8(ascii: "Y")) else {
-                TerminalOutput.write("\n", to: 1)
+                TerminalOutput.write("\n", to: terminal)
                 return UInt8(CC_REDISPLAY)
             }
         }
         let width = Int(p2psh_el_columns(editLine))
-        TerminalOutput.write("\n" + Completer.columns(completion.candidates, width: width) + "\n", to: 1)
+        TerminalOutput.write("\n" + Completer.columns(completion.candidates, width: width) + "\n", to: terminal)
         return UInt8(CC_REDISPLAY)
     }
 }

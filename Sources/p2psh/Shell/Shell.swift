@@ -60,7 +60,6 @@ struct Shell {
             case .end where MainActor.assumeIsolated({ Interrupts.terminated }):
                 return .terminated
             case .end:
-                if isInteractive { session.console.print("") }
                 return .finished(failures: failures)
             case .interrupted:
                 if !isInteractive { return .interrupted }
@@ -74,6 +73,8 @@ struct Shell {
     /// Counts a line's failures, and says whether the session ends after it.
     private func ending(after result: LineResult, failures: inout Int) -> Ending? {
         failures += result.failures
+        // SIGTERM or SIGHUP while a command ran: it was cancelled like Ctrl-C, but ends the session.
+        if MainActor.assumeIsolated({ Interrupts.terminated }) { return .terminated }
         switch result.stop {
         case nil: return result.failures > 0 && stopsOnFailure ? .finished(failures: failures) : nil
         case .exit: return .finished(failures: failures)
@@ -132,21 +133,22 @@ struct Shell {
         }
         let verb: any Verb
         do {
-            let parsed = try type.parseAsRoot(Array(command.words.dropFirst()))
-            guard let parsed = parsed as? any Verb else {
-                report(command, error: "'\(name)' parsed as \(Swift.type(of: parsed)), not a verb", started: started)
-                return .failed
+            let arguments = try VerbArguments.arranged(Array(command.words.dropFirst()),
+                                                   literal: Set(command.literalWords.map { $0 - 1 }),
+                                                   spec: VerbRegistry.spec(of: type))
+            guard let parsed = try type.parseAsRoot(arguments) as? any Verb else {
+                // `VERB --help` and `VERB -h` parse as the parser's help command: the same as `help VERB`.
+                report(command, output: Help.topic(for: type), started: started)
+                return .succeeded
             }
             verb = parsed
         } catch {
             if type.exitCode(for: error) == .success {
-                // `VERB --help`: the same as `help VERB`.
-                report(command, output: Help.Topic(verb: type.verbName, usage: Self.usage(of: type),
-                                                    text: type.fullMessage(for: error, columns: 80).trimmingTrailingNewlines),
-                       started: started)
+                report(command, output: Help.topic(for: type), started: started)
                 return .succeeded
             }
-            report(command, error: "\(type.message(for: error))\nusage: \(Self.usage(of: type))   (see 'help \(type.verbName)')",
+            let message = (error as? VerbArguments.UnknownOption)?.description ?? Self.lowercasingFirst(type.message(for: error))
+            report(command, error: "\(message)\nusage: \(Self.usage(of: type))   (see 'help \(type.verbName)')",
                    started: started)
             return .failed
         }
@@ -195,14 +197,24 @@ struct Shell {
             let held = await session.node.heldKeys().map(\.hex)
             let seen = await session.peer.seenNames
             let shared = await session.peer.sharedNames()
+            let neighbours = await session.peer.namesSharedByNeighbours()
             session.completer.update { vocabulary in
                 vocabulary.peerAddresses = peers
                 vocabulary.recentAddresses = recent
                 vocabulary.heldKeys = held
                 vocabulary.fileNames = Array(Set(vocabulary.fileNames + seen))
                 vocabulary.localFileNames = shared
+                vocabulary.neighbourFileNames = neighbours
             }
         }
+    }
+
+    /// The parser's messages begin with a capital ("Missing expected argument"); every other
+    /// error of the shell begins in lower case.
+    static func lowercasingFirst(_ message: String) -> String {
+        guard let first = message.first, first.isUppercase,
+              message.dropFirst().first.map({ !$0.isUppercase }) ?? true else { return message }
+        return first.lowercased() + message.dropFirst()
     }
 
     static func unknownVerbMessage(_ name: String) -> String {

@@ -11,7 +11,11 @@ enum TerminalOutput {
     private static let lock = Mutex(())
 
     static func write(_ text: String, to descriptor: Int32) {
-        let handle = descriptor == 2 ? FileHandle.standardError : FileHandle.standardOutput
+        let handle = switch descriptor {
+        case 1: FileHandle.standardOutput
+        case 2: FileHandle.standardError
+        default: FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
+        }
         lock.withLock { _ in
             // A failed write means the reader went away: nothing more can be said to it.
             try? handle.write(contentsOf: Data(text.utf8))

@@ -3,7 +3,8 @@
 /// An unquoted `;` or newline ends a command. Single quotes keep everything literally;
 /// double quotes keep spaces and allow `\"` and `\\`; a backslash outside quotes escapes
 /// the next character; an unquoted `#` at the start of a word begins a comment that runs to
-/// the end of the line.
+/// the end of the line. A word that was quoted or escaped in any part is literal: it is never
+/// read as an option, even when it begins with `-`.
 enum Tokenizer {
     struct UnterminatedQuote: Error, CustomStringConvertible {
         var description: String { "unterminated quote: close it, or escape it with a backslash" }
@@ -13,29 +14,38 @@ enum Tokenizer {
     struct Command: Equatable, Sendable {
         var text: String
         var words: [String]
+        /// Indices of the words that were quoted or escaped: they are never options.
+        var literalWords: Set<Int> = []
     }
 
     /// The commands on a line, empty ones (blank, or only a comment) left out.
     static func commands(_ line: String) throws(UnterminatedQuote) -> [Command] {
         var commands: [Command] = []
         var words: [String] = []
+        var literalWords: Set<Int> = []
         var current = ""
         var inWord = false
+        var quoted = false
         var commandStart = line.startIndex
         var index = line.startIndex
 
         func endWord() {
-            if inWord { words.append(current) }
+            if inWord {
+                if quoted { literalWords.insert(words.count) }
+                words.append(current)
+            }
             current = ""
             inWord = false
+            quoted = false
         }
         func endCommand(at end: String.Index) {
             endWord()
             if !words.isEmpty {
                 let text = line[commandStart..<end].trimming([" ", "\t", "\r", "\n", ";"])
-                commands.append(Command(text: text, words: words))
+                commands.append(Command(text: text, words: words, literalWords: literalWords))
             }
             words = []
+            literalWords = []
         }
         func next() -> Character? {
             guard index < line.endIndex else { return nil }
@@ -57,6 +67,7 @@ enum Tokenizer {
                 commandStart = index
             case "'":
                 inWord = true
+                quoted = true
                 while true {
                     guard let quoted = next() else { throw UnterminatedQuote() }
                     if quoted == "'" { break }
@@ -64,6 +75,7 @@ enum Tokenizer {
                 }
             case "\"":
                 inWord = true
+                quoted = true
                 while true {
                     guard let quoted = next() else { throw UnterminatedQuote() }
                     if quoted == "\"" { break }
@@ -76,6 +88,7 @@ enum Tokenizer {
                 }
             case "\\":
                 inWord = true
+                quoted = true
                 if let escaped = next() { current.append(escaped) }
             default:
                 inWord = true

@@ -12,14 +12,19 @@ struct Fetch: Verb {
             Pieces (1 MiB) come from all providers at once; each is checked against its SHA-256 \
             and fetched again elsewhere if it is wrong, and the whole file is checked before it \
             gets its name. The file lands in the share directory, and is shared from then on, \
-            unless --to names another directory. Ctrl-C stops the download; fetching the same \
-            file again resumes it. TAB completes names this node shares and names seen on the \
-            network.
+            unless --to names another directory; --as gives it another name. A file already \
+            there with the same content is not fetched again, and a different one is never \
+            replaced. When a name means different files on the network, fetch lists them and \
+            asks for one by its SHA-256. Names from the network are cleaned: control \
+            characters become '_' and leading dots are dropped. Ctrl-C stops the download; \
+            fetching the same file again resumes it. TAB completes names this node and its \
+            neighbours share, and names seen on the network.
 
             Examples:
               fetch debian.iso
               fetch 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
               fetch notes.txt --to /tmp
+              fetch notes.txt --to /tmp --as notes-2.txt
             """)
     static let group = VerbGroup.files
     static let argumentCompletion = CompletionSource.fileNames
@@ -31,16 +36,35 @@ struct Fetch: Verb {
             completion: .directory)
     var to: String?
 
+    @Option(name: .customLong("as"), help: ArgumentHelp("Save the file under this name (default: its providers' name).",
+                                                        valueName: "name"))
+    var name: String?
+
+    /// The files a name means, when it means more than one (as `--json` shows them).
+    struct Candidates: VerbOutput {
+        var name: String
+        var candidates: [FetchCandidate]
+
+        /// The list is in the error message, on stderr.
+        func lines(for console: Console) -> [String] { [] }
+    }
+
     func execute(in session: ShellSession) async throws -> any VerbOutput {
         let console = session.console
         let isHash = file.utf8.count == 64 && [UInt8](hex: file) != nil
         if !isHash { console.note("Using h(name:\(file)) = \(NameRecord.key(for: file).hex)") }
         let bar = ProgressBar(label: (file.split(separator: "/").last).map(String.init) ?? file, console: console)
         defer { bar.finish() }
-        let report = try await session.peer.fetch(file, to: to.map(expandingTilde), resolved: { plan in
-            console.note("\(plan.providers.count) provider\(plan.providers.count == 1 ? "" : "s") "
-                + "(\(plan.source == .dht ? "DHT" : "neighbours")), sha256 \(plan.sha256.hexString.prefix(12))…")
-        }, progress: { bar.update($0) })
+        let report: FetchReport
+        do {
+            report = try await session.peer.fetch(file, to: to.map(expandingTilde), as: name, resolved: { plan in
+                console.note(Formatting.count(plan.providers.count, "provider")
+                    + " (\(plan.source == .dht ? "DHT" : "neighbours")), sha256 \(plan.sha256.hexString.prefix(12))…")
+            }, progress: { bar.update($0) })
+        } catch {
+            guard case .ambiguousName(let name, let candidates) = error else { throw error }
+            throw PartialFailure(output: Candidates(name: name, candidates: candidates), description: error.description)
+        }
         session.completer.update { $0.fileNames.append(file) }
         return report
     }
@@ -49,13 +73,15 @@ struct Fetch: Verb {
 /// `fetch`'s result: PeerKit's report of the download.
 extension FetchReport: VerbOutput {
     func lines(for console: Console) -> [String] {
+        let path = Formatting.escaped(path)
         if alreadyPresent {
-            let how = shared ? "already shared" : "copied from the share directory"
+            let how = shared ? "already shared" : copied ? "copied from the share directory" : "already there"
             return ["\(how): \(path)  \(Formatting.bytes(Int(size)))  sha256 \(sha256)"]
         }
         let rate = seconds > 0 ? "  \(Formatting.bytes(Int(Double(size) / seconds)))/s" : ""
+        let timing = console.decorated ? " in " + String(format: "%.1f s", seconds) + rate : ""
         return ["fetched \(path)  \(Formatting.bytes(Int(size)))  sha256 \(sha256)  "
-            + "from \(providers) peer\(providers == 1 ? "" : "s") in " + String(format: "%.1f s", seconds) + rate
-            + (resumedPieces > 0 ? "  (\(resumedPieces) pieces resumed)" : "")]
+            + "from \(Formatting.count(providers, "peer"))" + timing
+            + (resumedPieces > 0 ? "  (\(Formatting.count(resumedPieces, "piece")) resumed)" : "")]
     }
 }

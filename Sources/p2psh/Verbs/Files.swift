@@ -17,18 +17,24 @@ struct Files: Verb {
 
     struct Output: VerbOutput {
         var files: [SharedFileStatus]
+        /// Absent when the node shares no directory (--ephemeral without --share).
+        var shareDirectory: String?
 
         func lines(for console: Console) -> [String] {
             guard !files.isEmpty else {
-                return console.decorated ? ["no files shared: copy some into the share directory, or use 'share PATH'"] : []
+                guard console.decorated else { return [] }
+                guard shareDirectory != nil else {
+                    return ["this node shares no directory (--ephemeral): start p2psh with --share DIR to share files"]
+                }
+                return ["no files shared: copy some into the share directory, or use 'share PATH'"]
             }
-            let rows = files.map { [$0.path, Formatting.bytes(Int($0.size)), $0.sha256, "\($0.timesServed)"] }
+            let rows = files.map { [Formatting.escaped($0.path), Formatting.bytes(Int($0.size)), $0.sha256, "\($0.timesServed)"] }
             return console.decorated ? Formatting.table(rows, header: ["name", "size", "sha256", "served"], console: console)
                 : Formatting.table(rows)
         }
     }
 
     func execute(in session: ShellSession) async throws -> any VerbOutput {
-        Output(files: try await session.peer.files())
+        Output(files: try await session.peer.files(), shareDirectory: await session.peer.statistics().shareDirectory)
     }
 }

@@ -22,21 +22,87 @@ enum Formatting {
         return unit == 0 ? "\(count) B" : String(format: "%.1f %@", value, units[unit])
     }
 
-    /// A value as text when it is printable UTF-8, else nil.
+    /// A value as text when it is UTF-8 without NUL bytes, else nil (and it is shown as hex).
+    /// Printed, it still goes through ``escaped(_:)``.
     static func text(_ bytes: [UInt8]) -> String? {
-        guard let text = String(validating: bytes, as: UTF8.self),
-              !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\t" })
-        else { return nil }
+        guard !bytes.contains(0), let text = String(validating: bytes, as: UTF8.self) else { return nil }
         return text
     }
 
-    /// Left-aligned columns separated by two spaces.
+    /// "1 node", "3 nodes".
+    static func count(_ number: Int, _ noun: String, plural: String? = nil) -> String {
+        "\(number) " + (number == 1 ? noun : plural ?? noun + "s")
+    }
+
+    /// Text that came from outside (a peer's file name, a value, a node's version, an error
+    /// it sent), made safe to print: control characters, which could move the cursor, change
+    /// colours or break a table's lines, are shown as escapes (`\n`, `\x1b`, `\u{202e}`).
+    static func escaped(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isUnsafe) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where isUnsafe(scalar):
+                result += scalar.value < 0x100 ? String(format: "\\x%02x", scalar.value)
+                    : "\\u{" + String(scalar.value, radix: 16) + "}"
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    /// C0 and C1 control characters, DEL, and the bidirectional overrides that can make text
+    /// read as something else.
+    static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.generalCategory == .control || (0x202A...0x202E).contains(scalar.value)
+            || (0x2066...0x2069).contains(scalar.value)
+    }
+
+    /// How many terminal cells `text` takes: CJK ideographs and emoji take two, combining
+    /// marks none.
+    static func displayWidth(_ text: String) -> Int {
+        text.reduce(0) { total, character in
+            let scalars = character.unicodeScalars
+            if scalars.contains(where: { $0.properties.isEmojiPresentation })
+                || (scalars.count > 1 && scalars.contains("\u{FE0F}") && scalars.first!.properties.isEmoji) {
+                return total + 2
+            }
+            return total + scalars.reduce(0) { $0 + cells($1) }
+        }
+    }
+
+    /// Terminal cells of one scalar outside an emoji: East Asian wide and fullwidth take two
+    /// (Unicode's EastAsianWidth W and F ranges), combining and format characters none.
+    private static func cells(_ scalar: Unicode.Scalar) -> Int {
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .enclosingMark, .format, .control: return 0
+        default: break
+        }
+        switch scalar.value {
+        case 0x1160...0x11FF: return 0  // Hangul medial vowels and final consonants join the syllable
+        case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
+             0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
+             0xFFE0...0xFFE6, 0x20000...0x2FFFD, 0x30000...0x3FFFD:
+            return 2
+        default: return 1
+        }
+    }
+
+    /// `text` padded with spaces to `width` terminal cells.
+    static func padded(_ text: String, to width: Int) -> String {
+        text + String(repeating: " ", count: max(0, width - displayWidth(text)))
+    }
+
+    /// Left-aligned columns separated by two spaces, aligned by terminal cells.
     static func table(_ rows: [[String]]) -> [String] {
         guard let width = rows.first?.count else { return [] }
-        let widths = (0..<width).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        let widths = (0..<width).map { column in rows.map { displayWidth($0[column]) }.max() ?? 0 }
         return rows.map { row in
             row.enumerated().map { index, cell in
-                index == width - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+                index == width - 1 ? cell : padded(cell, to: widths[index])
             }.joined(separator: "  ")
         }
     }

@@ -7,7 +7,8 @@ struct Get: Verb {
         abstract: "Print the values stored under a key.",
         discussion: """
             Looks the key up on the network and prints each distinct value on its own line, \
-            values this node holds first. Values that are not printable text are shown as 0x hex. \
+            values this node holds first. Values that are not UTF-8 text are shown as 0x hex, and \
+            control characters in text as escapes (\\n, \\x1b), so a value cannot drive the terminal. \
             TAB completes keys used in this session and keys this node holds.
 
             Examples:
@@ -38,9 +39,9 @@ struct Get: Verb {
         var milliseconds: Int
 
         func lines(for console: Console) -> [String] {
-            values.map { $0.text ?? "0x" + ($0.hex ?? "") }
-                + (console.decorated ? ["Get: found \(values.count) value(s) from \(sources) node(s) after "
-                    + "\(milliseconds) ms, \(queries) queries"] : [])
+            values.map { $0.text.map(Formatting.escaped) ?? "0x" + ($0.hex ?? "") }
+                + (console.decorated ? ["Get: found \(Formatting.count(values.count, "value")) from "
+                    + "\(Formatting.count(sources, "node")) after \(milliseconds) ms, \(Formatting.count(queries, "query", plural: "queries"))"] : [])
         }
     }
 

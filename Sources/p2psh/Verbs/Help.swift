@@ -36,7 +36,9 @@ struct Help: Verb {
                 if index == 0 || verbs[index - 1].group != verb.group { lines.append(console.palette.heading(verb.group + ":")) }
                 lines.append(rows[index])
             }
-            return lines + ["Type 'help VERB' for a verb's usage and examples; TAB completes, Ctrl-D leaves."]
+            return lines + ["Type 'help VERB' (or VERB --help) for a verb's usage and examples; TAB completes, Ctrl-D leaves.",
+                            "Quote a word that begins with '-' (\"-5\"), or put it after '--', to keep it from "
+                                + "being read as an option."]
         }
     }
 
@@ -52,9 +54,21 @@ struct Help: Verb {
     func execute(in session: ShellSession) async throws -> any VerbOutput {
         guard let name = verb else { return Self.overview() }
         guard let type = VerbRegistry.verb(named: name) else { throw ShellError(Shell.unknownVerbMessage(name)) }
-        return Topic(verb: type.verbName, usage: Shell.usage(of: type),
-                     text: type.helpMessage(columns: 80).trimmingTrailingNewlines)
+        return Self.topic(for: type)
     }
+
+    /// One verb's help: what `help VERB`, `VERB --help` and `VERB -h` show.
+    static func topic(for type: any Verb.Type) -> Topic {
+        Topic(verb: type.verbName, usage: Shell.usage(of: type),
+              text: type.helpMessage(columns: 80).trimmingTrailingNewlines + "\n\n" + argumentRules)
+    }
+
+    /// How every verb reads its words; shown with each verb's help and in the man page.
+    static let argumentRules = """
+        A word that begins with '-' is an option unless it is quoted ("-5") or comes after \
+        '--', which ends the options. store's VALUE is the rest of the command, whatever it \
+        begins with.
+        """
 
     static func overview() -> Overview {
         let verbs = VerbGroup.allCases.flatMap { group in VerbRegistry.verbs.filter { $0.group == group } }

@@ -37,7 +37,10 @@ struct Join: Verb {
         var failed: [Failed] = []
 
         func lines(for console: Console) -> [String] {
-            joined.map { "joined \($0.address) (node \($0.nodeId.prefix(12))…): \($0.knownNodes) nodes known (\($0.milliseconds) ms)" }
+            joined.map {
+                "joined \($0.address) (node \($0.nodeId.prefix(12))…): \(Formatting.count($0.knownNodes, "node")) known"
+                    + (console.decorated ? " (\($0.milliseconds) ms)" : "")
+            }
         }
     }
 
@@ -53,7 +56,8 @@ struct Join: Verb {
             } catch NodeError.cancelled {
                 throw NodeError.cancelled
             } catch {
-                output.failed.append(.init(address: text, error: "\(error)"))
+                // A node's error answer is its own text: never printed raw.
+                output.failed.append(.init(address: text, error: Formatting.escaped("\(error)")))
             }
         }
         guard output.failed.isEmpty else {

@@ -32,7 +32,7 @@ struct Peers: Verb {
                                     "\($0.failures)", "\($0.bucket)"] }
             guard console.decorated else { return Formatting.table(rows) }
             return Formatting.table(rows, header: ["ID", "ADDRESS", "LAST SEEN", "FAILURES", "BUCKET"], console: console)
-                + ["\(nodes.count) nodes"]
+                + [Formatting.count(nodes.count, "node")]
         }
     }
 

@@ -31,14 +31,17 @@ struct Share: Verb {
         var path: String
         var size: Int64
         var sha256: String
+        /// The same content was already shared under this name: nothing was copied.
+        var alreadyShared: Bool
 
         func lines(for console: Console) -> [String] {
-            ["sharing \(path)  \(Formatting.bytes(Int(size)))  sha256 \(sha256)"]
+            ["\(alreadyShared ? "already shared" : "sharing") \(Formatting.escaped(path))  "
+                + "\(Formatting.bytes(Int(size)))  sha256 \(sha256)"]
         }
     }
 
     func execute(in session: ShellSession) async throws -> any VerbOutput {
-        let file = try await session.peer.share(expandingTilde(path), as: name)
-        return Output(path: file.path, size: file.size, sha256: file.sha256.hexString)
+        let (file, alreadyShared) = try await session.peer.share(expandingTilde(path), as: name)
+        return Output(path: file.path, size: file.size, sha256: file.sha256.hexString, alreadyShared: alreadyShared)
     }
 }

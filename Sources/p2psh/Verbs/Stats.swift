@@ -62,6 +62,7 @@ struct Stats: Verb {
         var methods: [String: Method]
 
         func lines(for console: Console) -> [String] {
+            guard console.decorated else { return plainLines }
             let summary: [[String]] = [
                 ["uptime", Formatting.duration(Double(uptimeSeconds))],
                 ["node id", nodeId],
@@ -93,12 +94,39 @@ struct Stats: Verb {
             }
             return lines
         }
+
+        /// For pipes: one `FIELD VALUE` record a line, the fields named as in `--json`
+        /// (`routing_table_nodes 12`, `methods.ping.sent 3`), so `awk '$1 == "..."'` reads them.
+        var plainLines: [String] {
+            guard let data = try? JSONEncoder.results.encode(self),
+                  let object = try? JSONSerialization.jsonObject(with: data) else { return [] }
+            var lines: [String] = []
+            func flatten(_ value: Any, _ path: String) {
+                if let dictionary = value as? [String: Any] {
+                    for key in dictionary.keys.sorted() { flatten(dictionary[key]!, path.isEmpty ? key : path + "." + key) }
+                } else {
+                    lines.append("\(path) \(value)")
+                }
+            }
+            flatten(object, "")
+            return lines
+        }
     }
 
     func execute(in session: ShellSession) async throws -> any VerbOutput {
-        let stats = await session.node.statistics()
-        let sharing = await session.peer.statistics()
-        let now = session.node.configuration.clock()
+        await Self.output(of: session.peer)
+    }
+
+    /// What `GET /admin/stats` answers: the same object as `stats --json`'s result.
+    static func json(of peer: FileSharingPeer) async -> Data {
+        (try? JSONEncoder.results.encode(await output(of: peer))) ?? Data("{}".utf8)
+    }
+
+    static func output(of peer: FileSharingPeer) async -> Output {
+        let node = peer.node
+        let stats = await node.statistics()
+        let sharing = await peer.statistics()
+        let now = node.configuration.clock()
         return Output(
             uptimeSeconds: max(0, Int(now.timeIntervalSince(stats.startedAt))), nodeId: stats.nodeID.hex,
             udpAddress: stats.localAddress.map { "\($0)" }, externalAddress: stats.externalAddress.map { "\($0)" },
@@ -109,7 +137,7 @@ struct Stats: Verb {
             httpAddress: sharing.httpAddress, shareDirectory: sharing.shareDirectory, filesShared: sharing.filesShared,
             bytesShared: sharing.bytesShared, bytesUploaded: sharing.bytesUploaded, bytesDownloaded: sharing.bytesDownloaded,
             fetchesSucceeded: sharing.fetchesSucceeded, fetchesFailed: sharing.fetchesFailed, neighbours: sharing.neighbours,
-            adminSecret: session.peer.configuration.secret.text,
+            adminSecret: peer.configuration.secret.text,
             methods: stats.methods.mapValues { counters in
                 Output.Method(sent: counters.sent, succeeded: counters.succeeded, failed: counters.failed,
                               averageMilliseconds: counters.averageLatency.map { ($0 * 10_000).rounded() / 10 },

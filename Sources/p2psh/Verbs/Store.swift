@@ -38,8 +38,8 @@ struct Store: Verb {
         var milliseconds: Int
 
         func lines(for console: Console) -> [String] {
-            let summary = "stored on \(storedOn.count) nodes (\(milliseconds) ms)"
-            return [console.decorated ? "\(DHTKey(key).usingLine)   \(summary)" : summary]
+            let summary = "stored on \(Formatting.count(storedOn.count, "node"))"
+            return [console.decorated ? "\(DHTKey(key).usingLine)   \(summary) (\(milliseconds) ms)" : summary]
         }
     }
 

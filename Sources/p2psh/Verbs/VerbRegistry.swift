@@ -1,8 +1,8 @@
 /// The verbs of the shell, in the order `help` lists them.
 enum VerbRegistry {
     static let verbs: [any Verb.Type] = [
-        Join.self, Peers.self, Stats.self, Store.self, Get.self, Fetch.self, Share.self, Files.self,
-        Help.self, History.self, Exit.self,
+        Join.self, Ping.self, Peers.self, Stats.self, Store.self, Get.self, Values.self, Fetch.self, Share.self,
+        Files.self, Help.self, History.self, Log.self, Exit.self,
     ]
 
     /// Each verb's arguments and options, as declared, by verb name.

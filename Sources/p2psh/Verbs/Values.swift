@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import PeerKit
+
+struct Values: Verb {
+    static let configuration = CommandConfiguration(
+        commandName: "values",
+        abstract: "List the values this node holds, or one key's values.",
+        discussion: """
+            Without KEY: one line per key this node holds values for (stored here by other \
+            nodes, or its own): the key, how many values, their bytes, and how long ago the \
+            newest was stored or refreshed. With KEY: each value under it, with its size and \
+            age; 'own' marks this node's values, which it republishes while it runs. Values \
+            expire 3 hours after their last refresh. Only this node is asked: 'get' asks the \
+            network. Text is shown with control characters escaped; other values as 0x hex.
+
+            Examples:
+              values
+              values greeting
+            """)
+    static let group = VerbGroup.values
+    static let argumentCompletion = CompletionSource.keys
+
+    @Argument(help: "A name, or a 160-bit key as 40 hex digits.")
+    var key: String?
+
+    struct Output: VerbOutput {
+        struct Key: Encodable, Sendable {
+            var keyId: String
+            var values: Int
+            var bytes: Int
+            /// Seconds since the newest value under the key was stored or refreshed.
+            var ageSeconds: Int
+        }
+
+        struct Value: Encodable, Sendable {
+            var bytes: Int
+            /// The value when it is UTF-8 text; `hex` otherwise.
+            var text: String?
+            var hex: String?
+            var ageSeconds: Int
+            /// This node's own value, republished while it runs.
+            var own: Bool
+        }
+
+        /// Set when a KEY was given.
+        var keyId: String?
+        var keys: [Key]
+        var values: [Value]
+
+        /// On a terminal, tables with sizes and ages for people; in pipes, one record a line
+        /// with plain numbers (bytes, seconds), the value last: `KEY VALUES BYTES AGE`, or
+        /// `BYTES AGE OWN VALUE` for one key.
+        func lines(for console: Console) -> [String] {
+            if keyId != nil {
+                guard !values.isEmpty else { return console.decorated ? ["this node holds no value under that key"] : [] }
+                let shown = values.map { $0.text.map(Formatting.escaped) ?? "0x" + ($0.hex ?? "") }
+                guard console.decorated else {
+                    return zip(values, shown).map { "\($0.bytes) \($0.ageSeconds) \($0.own ? "own" : "-") \($1)" }
+                }
+                let rows = zip(values, shown).map { value, text in
+                    [Formatting.bytes(value.bytes), Formatting.duration(Double(value.ageSeconds)), value.own ? "own" : "-", text]
+                }
+                return Formatting.table(rows, header: ["SIZE", "AGE", "OWN", "VALUE"], console: console)
+            }
+            guard !keys.isEmpty else { return console.decorated ? ["this node holds no values: store KEY VALUE"] : [] }
+            guard console.decorated else { return keys.map { "\($0.keyId) \($0.values) \($0.bytes) \($0.ageSeconds)" } }
+            let rows = keys.map { [$0.keyId, "\($0.values)", Formatting.bytes($0.bytes), Formatting.duration(Double($0.ageSeconds))] }
+            return Formatting.table(rows, header: ["KEY", "VALUES", "SIZE", "AGE"], console: console)
+                + [Formatting.count(keys.reduce(0) { $0 + $1.values }, "value") + " under " + Formatting.count(keys.count, "key")]
+        }
+    }
+
+    func execute(in session: ShellSession) async throws -> any VerbOutput {
+        let now = session.node.configuration.clock()
+        let held = await session.node.heldValues()
+        func age(_ date: Date) -> Int { max(0, Int(now.timeIntervalSince(date))) }
+        if let key {
+            let id = DHTKey(key).id
+            return Output(keyId: id.hex, keys: [], values: held.filter { $0.key == id }.map { held in
+                let text = Formatting.text(held.value)
+                return .init(bytes: held.value.count, text: text, hex: text == nil ? held.value.hexString : nil,
+                             ageSeconds: age(held.refreshedAt), own: held.published)
+            })
+        }
+        var byKey: [NodeID: Output.Key] = [:]
+        for value in held {
+            var entry = byKey[value.key] ?? .init(keyId: value.key.hex, values: 0, bytes: 0, ageSeconds: age(value.refreshedAt))
+            entry.values += 1
+            entry.bytes += value.value.count
+            entry.ageSeconds = min(entry.ageSeconds, age(value.refreshedAt))
+            byKey[value.key] = entry
+        }
+        return Output(keyId: nil, keys: byKey.values.sorted { $0.keyId < $1.keyId }, values: [])
+    }
+}
