@@ -163,8 +163,7 @@ public actor Node {
         let published = publishedValues.records.map {
             HeldValue(key: $0.key, value: $0.value, refreshedAt: $0.refreshedAt, published: true)
         }
-        let publishedPairs = Set(published.map { [$0.key.hex: $0.value] })
-        let stored = storedValues.records.filter { !publishedPairs.contains([$0.key.hex: $0.value]) }.map {
+        let stored = storedValues.records.filter { !publishedValues.contains($0.value, at: $0.key) }.map {
             HeldValue(key: $0.key, value: $0.value, refreshedAt: $0.refreshedAt, published: false)
         }
         return (published + stored).sorted { $0.refreshedAt > $1.refreshedAt }

@@ -42,6 +42,8 @@ struct ValueStore: Sendable {
 
     func count(at key: NodeID) -> Int { table[key]?.count ?? 0 }
 
+    func contains(_ value: [UInt8], at key: NodeID) -> Bool { table[key]?[value] != nil }
+
     /// The values under a key, newest first.
     func values(at key: NodeID) -> [[UInt8]] {
         guard let entries = table[key] else { return [] }
