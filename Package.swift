@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "PeerKit", targets: ["PeerKit"]),
+        .library(name: "FileSharing", targets: ["FileSharing"]),
         .executable(name: "p2psh", targets: ["p2psh"]),
     ],
     dependencies: [
@@ -32,7 +33,18 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "FileSharing",
+            dependencies: [
+                "PeerKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -42,6 +54,7 @@ let package = Package(
             name: "p2psh",
             dependencies: [
                 "PeerKit",
+                "FileSharing",
                 "CLibEdit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -51,6 +64,7 @@ let package = Package(
             name: "p2psh-bench",
             dependencies: [
                 "PeerKit",
+                "FileSharing",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -62,6 +76,7 @@ let package = Package(
             name: "PeerKitTests",
             dependencies: [
                 "PeerKit",
+                "FileSharing",
                 "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Crypto
 import Foundation
 import NIOPosix
+import FileSharing
 import PeerKit
 
 /// Fetching one big file over loopback HTTP: PeerKit's downloader against curl (one

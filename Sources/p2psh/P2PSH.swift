@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import FileSharing
 import PeerKit
 
 /// `p2psh`: a DHT node that lives as long as this shell session.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+@testable import FileSharing
 @testable import PeerKit
 
 @Suite struct AdminSecretTests {
@@ -76,21 +77,21 @@ import TestSupport
         let path = directory + "/secret"
 
         _ = FileManager.default.createFile(atPath: path, contents: Data("\n".utf8), attributes: [.posixPermissions: 0o600])
-        #expect(throws: NodeError.self) { try AdminSecret.loadOrCreate(in: directory) }
+        #expect(throws: SharingError.self) { try AdminSecret.loadOrCreate(in: directory) }
         try FileManager.default.removeItem(atPath: path)
 
         _ = FileManager.default.createFile(atPath: directory + "/target", contents: Data("x\n".utf8), attributes: [.posixPermissions: 0o600])
         try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: directory + "/target")
-        #expect(throws: NodeError.self) { try AdminSecret.loadOrCreate(in: directory) }
+        #expect(throws: SharingError.self) { try AdminSecret.loadOrCreate(in: directory) }
         try FileManager.default.removeItem(atPath: path)
 
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false,
                                                 attributes: [.posixPermissions: 0o700])
-        #expect(throws: NodeError.self) { try AdminSecret.loadOrCreate(in: directory) }
+        #expect(throws: SharingError.self) { try AdminSecret.loadOrCreate(in: directory) }
     }
 
     @Test func missingDirectoryIsAnError() {
-        #expect(throws: NodeError.self) { try AdminSecret.loadOrCreate(in: "/nonexistent-\(UUID().uuidString)") }
+        #expect(throws: SharingError.self) { try AdminSecret.loadOrCreate(in: "/nonexistent-\(UUID().uuidString)") }
     }
 
     @Test func authorizesOnlyTheBearerToken() {

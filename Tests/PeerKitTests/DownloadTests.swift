@@ -4,6 +4,7 @@ import Foundation
 import Synchronization
 import Testing
 import TestSupport
+@testable import FileSharing
 @testable import PeerKit
 
 /// The piece list of `data`, cut in pieces of `pieceSize`.
@@ -165,7 +166,7 @@ private final class Collected<Value: Sendable>: Sendable {
 
         // Alone, it fails the download, quickly.
         let started = ContinuousClock.now
-        await #expect(throws: NodeError.fetchFailed("1 provider failed: \(fixture.urls[0].dropFirst(7)) did not finish an answer within 3 s")) {
+        await #expect(throws: SharingError.fetchFailed("1 provider failed: \(fixture.urls[0].dropFirst(7)) did not finish an answer within 3 s")) {
             _ = try await fixture.run(name: "other.bin", providers: [fixture.urls[0]], options: options)
         }
         #expect(ContinuousClock.now - started < .seconds(10))
@@ -187,7 +188,7 @@ private final class Collected<Value: Sendable>: Sendable {
                                                 faults: [.init(corruptAll: true), .init(ignoreRange: true)])
         defer { Task { await fixture.finish() } }
         let dead = try await deadProviderURL()
-        let error = await #expect(throws: NodeError.self) {
+        let error = await #expect(throws: SharingError.self) {
             _ = try await fixture.run(providers: fixture.urls + [dead], options: DownloadOptions(responseTimeout: .seconds(1)),
                                       client: HTTPClient.shared)
         }
@@ -206,7 +207,7 @@ private final class Collected<Value: Sendable>: Sendable {
 
         // A client that does not retry connecting hears "connection refused" at once.
         let started = ContinuousClock.now
-        await #expect(throws: NodeError.fetchFailed("1 provider failed: \(name(dead)) connection refused")) {
+        await #expect(throws: SharingError.fetchFailed("1 provider failed: \(name(dead)) connection refused")) {
             _ = try await fixture.run(providers: [dead])
         }
         #expect(ContinuousClock.now - started < .seconds(2))
@@ -234,7 +235,7 @@ private final class Collected<Value: Sendable>: Sendable {
         task.cancel()
         let result = try await withTestTimeout(.seconds(10)) { await task.result }
         #expect(ContinuousClock.now - cancelled < .seconds(2), "stops quickly")
-        #expect(throws: NodeError.cancelled) { try result.get() }
+        #expect(throws: SharingError.cancelled) { try result.get() }
         #expect(!fixture.exists(fixture.target), "never creates the final name")
         #expect(fixture.exists(fixture.partPath), "keeps the temporary file")
         let before = Set(fixture.providers[0].piecesRequested)
@@ -289,7 +290,7 @@ private final class Collected<Value: Sendable>: Sendable {
         let fixture = try await DownloadFixture(data: testBytes(Self.piece, seed: 10), faults: [.init()])
         defer { Task { await fixture.finish() } }
         try Data("mine".utf8).write(to: URL(fileURLWithPath: fixture.target))
-        await #expect(throws: NodeError.targetExists(fixture.target)) { _ = try await fixture.run() }
+        await #expect(throws: SharingError.targetExists(fixture.target)) { _ = try await fixture.run() }
         #expect(fixture.contents(fixture.target) == Array("mine".utf8))
         #expect(fixture.providers[0].piecesRequested.isEmpty, "checked before fetching")
         #expect(!fixture.exists(fixture.partPath))
@@ -301,7 +302,7 @@ private final class Collected<Value: Sendable>: Sendable {
                 if progress.piecesVerified == 1 { _ = FileManager.default.createFile(atPath: late, contents: Data("x".utf8)) }
             }
         }
-        await #expect(throws: NodeError.targetExists(late)) { _ = try await report.value }
+        await #expect(throws: SharingError.targetExists(late)) { _ = try await report.value }
         #expect(fixture.contents(late) == Array("x".utf8))
         #expect(fixture.contents(fixture.partPath) == fixture.data)
     }
@@ -327,7 +328,7 @@ private final class Collected<Value: Sendable>: Sendable {
         let directory = TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let list = try lie.validated(expecting: [UInt8](hex: lie.sha256)!)
-        let error = await #expect(throws: NodeError.self) {
+        let error = await #expect(throws: SharingError.self) {
             _ = try await withTestTimeout(.seconds(30)) {
                 try await Download.run(pieces: list, providers: [provider.url], into: directory, name: "file.bin",
                                        client: downloadTestClient)
@@ -345,7 +346,7 @@ private final class Collected<Value: Sendable>: Sendable {
         let fixture = try await DownloadFixture(data: testBytes(100), faults: [.init()])
         defer { Task { await fixture.finish() } }
         for name in ["", ".", "..", "a/b", "../escape", "nul\u{0}byte"] {
-            await #expect(throws: NodeError.self, "\(name)") { _ = try await fixture.run(name: name) }
+            await #expect(throws: SharingError.self, "\(name)") { _ = try await fixture.run(name: name) }
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.directory).isEmpty)
     }
@@ -359,7 +360,7 @@ private final class Collected<Value: Sendable>: Sendable {
         #expect {
             _ = try PartialFile.open(directory: directory, sha256: hash, size: 10)
         } throws: { error in
-            guard case .fetchFailed(let message) = error as? NodeError else { return false }
+            guard case .fetchFailed(let message) = error as? SharingError else { return false }
             return message.contains("another fetch")
         }
         withExtendedLifetime(first.file) {}
@@ -381,7 +382,7 @@ private final class Collected<Value: Sendable>: Sendable {
         #expect(from == good.url)
         #expect(validated == (try list.validated(expecting: hash)))
 
-        await #expect(throws: NodeError.self) {
+        await #expect(throws: SharingError.self) {
             _ = try await Download.pieceList(sha256: hash, providers: [liar.url], client: downloadTestClient)
         }
         do {

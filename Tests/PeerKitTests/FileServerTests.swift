@@ -6,6 +6,7 @@ import NIOHTTP1
 import Synchronization
 import Testing
 import TestSupport
+@testable import FileSharing
 @testable import PeerKit
 
 /// What the stand-in handlers were asked.
@@ -33,7 +34,7 @@ private struct ServerFixture {
 
     var url: String { server.baseURL }
 
-    static func make(fetchResult: @escaping @Sendable (String) throws(NodeError) -> Data = { _ in Data(#"{"ok":true}"#.utf8) },
+    static func make(fetchResult: @escaping @Sendable (String) throws(SharingError) -> Data = { _ in Data(#"{"ok":true}"#.utf8) },
                      shareNothing: Bool = false) async throws -> ServerFixture {
         let base = TestPaths.temporaryDirectory()
         let root = base + "/share"
@@ -55,7 +56,7 @@ private struct ServerFixture {
         try fileManager.createSymbolicLink(atPath: root + "/inside-link", withDestinationPath: root + "/hello.txt")
         files["inside-link"] = files["hello.txt"]
 
-        let database = try NodeDatabase(location: .directory(base + "/data"), port: 0)
+        let database = try NodeDatabase(location: .directory(base + "/data"), port: 0, logger: Logger(label: "test"))
         let index = try ShareIndex(root: ShareRoot(root), database: database)
         let report = try await index.scan()
         #expect(report.totalFiles == files.count)
@@ -72,7 +73,7 @@ private struct ServerFixture {
                 log.record("stats")
                 return Data(#"{"uploaded":42}"#.utf8)
             },
-            fetch: { file throws(NodeError) in
+            fetch: { file throws(SharingError) in
                 log.record("fetch \(file)")
                 return try fetchResult(file)
             })
@@ -108,7 +109,7 @@ private struct ServerFixture {
 }
 
 /// Runs `body` with a fresh fixture, and stops it whatever happens.
-private func withServer(fetchResult: @escaping @Sendable (String) throws(NodeError) -> Data = { _ in Data(#"{"ok":true}"#.utf8) },
+private func withServer(fetchResult: @escaping @Sendable (String) throws(SharingError) -> Data = { _ in Data(#"{"ok":true}"#.utf8) },
                         shareNothing: Bool = false, _ body: (ServerFixture) async throws -> Void) async throws {
     let fixture = try await ServerFixture.make(fetchResult: fetchResult, shareNothing: shareNothing)
     do {
@@ -416,7 +417,7 @@ private func eventually(_ seconds: Double = 5, _ condition: () async throws -> B
     }
 
     @Test func adminRoutesNeedTheSecret() async throws {
-        try await withServer(fetchResult: { file throws(NodeError) in
+        try await withServer(fetchResult: { file throws(SharingError) in
             switch file {
             case "exists.bin": throw .targetExists("/tmp/exists.bin")
             case "nowhere.bin": throw .fileNotFound("nowhere.bin")
@@ -572,14 +573,14 @@ private func eventually(_ seconds: Double = 5, _ condition: () async throws -> B
 
     @Test func reportsAPortInUseAndClosesPromptly() async throws {
         try await withServer { fixture in
-            let handlers = FileServerHandlers(whoHas: { _, _ in WhoHasAnswer(providers: [], asked: []) }, stats: { Data() }, fetch: { _ throws(NodeError) in Data() })
+            let handlers = FileServerHandlers(whoHas: { _, _ in WhoHasAnswer(providers: [], asked: []) }, stats: { Data() }, fetch: { _ throws(SharingError) in Data() })
             do {
                 let second = try await FileServer.start(host: "127.0.0.1", port: fixture.server.port, index: nil, secret: AdminSecret("x"),
                                                         handlers: handlers, counters: TransferCounters(), logger: Logger(label: "test"))
                 await second.close()
                 Issue.record("a second server listened on the same port")
             } catch {
-                #expect(error as? NodeError == .httpPortInUse(fixture.server.port), "\(error)")
+                #expect(error as? SharingError == .httpPortInUse(fixture.server.port), "\(error)")
             }
 
             for host in ["203.0.113.7", "no-such-host.invalid"] {  // not this machine's; not a name
@@ -589,7 +590,7 @@ private func eventually(_ seconds: Double = 5, _ condition: () async throws -> B
                     await server.close()
                     Issue.record("listened on \(host)")
                 } catch {
-                    guard case .bindFailed(let message)? = error as? NodeError else { Issue.record("\(error)"); continue }
+                    guard case .bindFailed(let message)? = error as? SharingError else { Issue.record("\(error)"); continue }
                     #expect(message.contains(host), "\(message)")
                 }
             }

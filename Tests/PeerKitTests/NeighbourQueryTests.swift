@@ -1,4 +1,5 @@
 import Testing
+@testable import FileSharing
 @testable import PeerKit
 
 /// The neighbour query's algorithm over a simulated graph of nodes: who is asked, in what

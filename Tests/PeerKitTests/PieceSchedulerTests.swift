@@ -1,4 +1,5 @@
 import Testing
+@testable import FileSharing
 @testable import PeerKit
 
 private typealias Request = PieceScheduler.Request

@@ -3,7 +3,7 @@ import Testing
 @testable import PeerKit
 
 @Suite struct RoutingTableTests {
-    let start = Date(timeIntervalSince1970: 1_000_000)
+    let start = Timestamp(sinceEpoch: .seconds(1_000_000))
     let own = NodeID(hex: "8000000000000000000000000000000000000000")!
 
     func contact(_ hex: String, port: UInt16 = 1) -> Contact {
@@ -34,16 +34,16 @@ import Testing
 
     @Test func refreshedNodesMoveToTheEndAndReplacementWorks() {
         var table = RoutingTable(ownID: own, now: start)
-        for index in 0..<8 { _ = table.insert(contact("0\(index)"), now: start.addingTimeInterval(Double(index))) }
+        for index in 0..<8 { _ = table.insert(contact("0\(index)"), now: start + .seconds(index)) }
         _ = table.insert(contact("c0"), now: start)
-        do { let outcome = table.insert(contact("00"), now: start.addingTimeInterval(100)); #expect(outcome == .refreshed) }
+        do { let outcome = table.insert(contact("00"), now: start + .seconds(100)); #expect(outcome == .refreshed) }
         #expect(table.buckets[0].entries.last?.id == contact("00").id)
         guard case .bucketFull(let oldest) = table.insert(contact("0f"), now: start) else {
             Issue.record("expected a full bucket")
             return
         }
         #expect(oldest.id == contact("01").id)
-        table.replace(oldest.id, with: contact("0f"), now: start.addingTimeInterval(200))
+        table.replace(oldest.id, with: contact("0f"), now: start + .seconds(200))
         #expect(table.entry(for: contact("01").id) == nil)
         #expect(table.entry(for: contact("0f").id) != nil)
     }
@@ -88,10 +88,10 @@ import Testing
         for index in 0..<8 { _ = table.insert(contact("0\(index)"), now: start) }
         _ = table.insert(contact("c0"), now: start)
         _ = table.insert(contact("a0"), now: start)
-        let later = start.addingTimeInterval(3601)
-        #expect(table.staleBuckets(now: later, staleness: 3600) == Array(table.buckets.indices))
+        let later = start + .seconds(3601)
+        #expect(table.staleBuckets(now: later, staleness: .seconds(3600)) == Array(table.buckets.indices))
         table.markLookedUp(contact("01").id, now: later)
-        #expect(!table.staleBuckets(now: later, staleness: 3600).contains(0))
+        #expect(!table.staleBuckets(now: later, staleness: .seconds(3600)).contains(0))
         var generator = NodeRandom(seed: 3)
         for index in table.buckets.indices {
             for _ in 0..<20 {

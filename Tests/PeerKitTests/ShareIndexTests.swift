@@ -1,6 +1,8 @@
 import Foundation
+import Logging
 import Testing
 import TestSupport
+@testable import FileSharing
 @testable import PeerKit
 
 /// A share directory, a database directory and a scratch directory, all removed at the end.
@@ -19,7 +21,7 @@ private struct ShareIndexFixture {
     func remove() { try? FileManager.default.removeItem(atPath: base) }
 
     func openDatabase() throws -> NodeDatabase {
-        try NodeDatabase(location: .directory(databaseDirectory), port: 0)
+        try NodeDatabase(location: .directory(databaseDirectory), port: 0, logger: Logger(label: "test"))
     }
 
     /// Writes `data` at `relative` under the root, creating directories.
@@ -281,7 +283,7 @@ private func sha256sum(_ paths: [String]) async throws -> [String: String] {
             // The scan may have finished before the cancellation reached it; then it is complete.
             #expect(await index.files.count == 3)
         } catch {
-            #expect(error as? NodeError == .cancelled)
+            #expect(error as? SharingError == .cancelled)
         }
         // The index is still usable and completes.
         let report = try await index.scan()

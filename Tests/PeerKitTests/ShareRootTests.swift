@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+@testable import FileSharing
 @testable import PeerKit
 
 /// A share directory with files a request may or may not reach, and a file outside it.

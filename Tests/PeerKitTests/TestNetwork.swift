@@ -9,8 +9,8 @@ enum TestNetwork {
         configuration.host = "127.0.0.1"
         configuration.port = port
         configuration.storage = storage
-        configuration.queryResendDelays = [0.5]
-        configuration.queryTimeout = 2
+        configuration.queryResendDelays = [.milliseconds(500)]
+        configuration.queryTimeout = .seconds(2)
         var logger = configuration.logger
         logger.logLevel = .critical
         configuration.logger = logger

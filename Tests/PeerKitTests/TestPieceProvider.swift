@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import Synchronization
+@testable import FileSharing
 @testable import PeerKit
 
 /// A tiny provider for download tests: a Hummingbird server on 127.0.0.1 (any free port)

@@ -11,7 +11,7 @@ struct SimulatedNetwork: Sendable {
 
     init(size: Int, deadFraction: Double = 0, seed: UInt64) {
         var generator = NodeRandom(seed: seed)
-        let now = Date(timeIntervalSince1970: 0)
+        let now = Timestamp(sinceEpoch: .zero)
         contacts = (0..<size).map { index in
             Contact(id: .random(using: &generator), address: NodeAddress(host: .ipv4(0x7F00_0001), port: UInt16(index + 1)))
         }

@@ -8,7 +8,7 @@ import Testing
 
     @Test func tokensAreBoundToTheRequesterIP() {
         var generator = NodeRandom(seed: 1)
-        let tokens = WriteTokens(now: Date(timeIntervalSince1970: 0), rotationInterval: 300, generator: &generator)
+        let tokens = WriteTokens(now: Timestamp(sinceEpoch: .zero), rotationInterval: .seconds(300), generator: &generator)
         let token = tokens.token(for: alice)
         #expect(tokens.isValid(token, for: alice))
         // Same host, other port: still valid (tokens bind the IP, as BEP 5 says).
@@ -19,19 +19,19 @@ import Testing
 
     @Test func theNewestThreeSecretsAreAccepted() {
         var generator = NodeRandom(seed: 2)
-        var clock = Date(timeIntervalSince1970: 0)
-        var tokens = WriteTokens(now: clock, rotationInterval: 300, generator: &generator)
+        var clock = Timestamp(sinceEpoch: .zero)
+        var tokens = WriteTokens(now: clock, rotationInterval: .seconds(300), generator: &generator)
         let first = tokens.token(for: alice)
-        clock += 299
+        clock = clock + .seconds(299)
         tokens.rotateIfDue(now: clock, using: &generator)
         #expect(tokens.token(for: alice) == first, "not due yet")
         for _ in 0..<2 {
-            clock += 300
+            clock = clock + .seconds(300)
             tokens.rotateIfDue(now: clock, using: &generator)
             #expect(tokens.isValid(first, for: alice))
         }
         #expect(tokens.token(for: alice) != first)
-        clock += 300
+        clock = clock + .seconds(300)
         tokens.rotateIfDue(now: clock, using: &generator)
         #expect(!tokens.isValid(first, for: alice), "a fourth rotation retires the first secret")
     }

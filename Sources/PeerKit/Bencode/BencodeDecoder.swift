@@ -3,22 +3,22 @@
 /// Strictness matters because the input comes from the network: leading zeros,
 /// unsorted or duplicate keys and trailing bytes are all rejected, and the
 /// limits bound the work a hostile datagram can cause.
-public struct BencodeDecoder: Sendable {
+package struct BencodeDecoder: Sendable {
     /// Nesting depth allowed; KRPC messages need 3 or 4.
-    public var maxDepth: Int = 32
+    var maxDepth: Int = 32
     /// Total elements (values of any kind) allowed in one input.
-    public var maxElements: Int = 4096
+    var maxElements: Int = 4096
 
-    public init() {}
+    package init() {}
 
-    public func decode(_ bytes: [UInt8]) throws(BencodeError) -> Bencode {
+    package func decode(_ bytes: [UInt8]) throws(BencodeError) -> Bencode {
         let result = bytes.withUnsafeBytes { buffer in
             Result { () throws(BencodeError) -> Bencode in try decode(buffer) }
         }
         return try result.get()
     }
 
-    public func decode(_ buffer: UnsafeRawBufferPointer) throws(BencodeError) -> Bencode {
+    func decode(_ buffer: UnsafeRawBufferPointer) throws(BencodeError) -> Bencode {
         var cursor = Cursor(buffer: buffer, maxDepth: maxDepth, elementsLeft: maxElements)
         let value = try cursor.value(depth: 0)
         guard cursor.offset == buffer.count else { throw BencodeError(reason: .trailingBytes, offset: cursor.offset) }

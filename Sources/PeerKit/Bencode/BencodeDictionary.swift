@@ -2,23 +2,23 @@
 ///
 /// KRPC dictionaries hold a handful of keys, so a sorted array beats a hash map
 /// both in speed and in giving the canonical encoding for free.
-public struct BencodeDictionary: Sendable, Hashable {
-    public struct Entry: Sendable, Hashable {
-        public let key: [UInt8]
-        public var value: Bencode
+package struct BencodeDictionary: Sendable, Hashable {
+    struct Entry: Sendable, Hashable {
+        let key: [UInt8]
+        var value: Bencode
     }
 
     /// The entries, sorted by key bytes, without duplicates.
-    public private(set) var entries: [Entry] = []
+    private(set) var entries: [Entry] = []
 
-    public init() {}
+    init() {}
 
     /// Builds from entries already known to be sorted and unique (the decoder checks this).
     init(sortedEntries: [Entry]) { entries = sortedEntries }
 
-    public var count: Int { entries.count }
+    var count: Int { entries.count }
 
-    public subscript(key: String) -> Bencode? {
+    package subscript(key: String) -> Bencode? {
         get {
             var key = key
             return key.withUTF8 { keyBytes in
@@ -29,7 +29,7 @@ public struct BencodeDictionary: Sendable, Hashable {
         set { self[bytes: Array(key.utf8)] = newValue }
     }
 
-    public subscript(bytes key: [UInt8]) -> Bencode? {
+    subscript(bytes key: [UInt8]) -> Bencode? {
         get { entries.first(where: { $0.key == key })?.value }
         set {
             let index = entries.firstIndex(where: { !$0.key.lexicographicallyPrecedes(key) }) ?? entries.endIndex
@@ -45,7 +45,7 @@ public struct BencodeDictionary: Sendable, Hashable {
 }
 
 extension BencodeDictionary: ExpressibleByDictionaryLiteral {
-    public init(dictionaryLiteral elements: (String, Bencode)...) {
+    package init(dictionaryLiteral elements: (String, Bencode)...) {
         for (key, value) in elements { self[key] = value }
     }
 }

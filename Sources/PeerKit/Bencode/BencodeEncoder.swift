@@ -1,6 +1,6 @@
 extension Bencode {
     /// The canonical encoding: dictionary keys in byte order, integers without padding.
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(256)
         append(to: &output)

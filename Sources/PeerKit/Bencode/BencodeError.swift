@@ -1,6 +1,6 @@
 /// Why a byte sequence is not one canonical bencoded value.
-public struct BencodeError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Reason: Sendable, Equatable {
+package struct BencodeError: Error, Sendable, Equatable, CustomStringConvertible {
+    enum Reason: Sendable, Equatable {
         case unexpectedEnd
         case unexpectedByte(UInt8)
         case invalidInteger
@@ -15,9 +15,9 @@ public struct BencodeError: Error, Sendable, Equatable, CustomStringConvertible 
         case trailingBytes
     }
 
-    public let reason: Reason
+    let reason: Reason
     /// Byte offset in the input at which decoding stopped.
-    public let offset: Int
+    let offset: Int
 
-    public var description: String { "bencode: \(reason) at byte \(offset)" }
+    package var description: String { "bencode: \(reason) at byte \(offset)" }
 }

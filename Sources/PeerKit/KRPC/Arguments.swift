@@ -3,7 +3,7 @@
 /// Every accessor names the field it wants and the shape it must have, and
 /// throws a 203 protocol error naming the field when it is missing or wrong,
 /// so handlers read as a list of declarations.
-struct Arguments: Sendable {
+package struct Arguments: Sendable {
     let dictionary: BencodeDictionary
     /// From the envelope of a response: the sender's client version (`v`) and the address it
     /// saw us at (`ip`, BEP 42).
@@ -41,7 +41,7 @@ struct Arguments: Sendable {
         return value
     }
 
-    func optionalInteger(_ key: String, in range: ClosedRange<Int64>) throws(KRPCError) -> Int64? {
+    package func optionalInteger(_ key: String, in range: ClosedRange<Int64>) throws(KRPCError) -> Int64? {
         guard dictionary[key] != nil else { return nil }
         return try integer(key, in: range)
     }

@@ -1,5 +1,5 @@
-/// The KRPC methods a PeerKit node speaks: BEP 5's four, Khashmir's store, and `hello`,
-/// with which file-sharing peers introduce themselves.
+/// The KRPC methods the DHT core speaks: BEP 5's four and Khashmir's store. Others
+/// (file sharing's `hello`) are registered with ``Node/register(_:handler:)``.
 enum Method: String, Sendable, CaseIterable {
     case ping
     case findNode = "find_node"
@@ -8,5 +8,4 @@ enum Method: String, Sendable, CaseIterable {
     case findValue = "find_value"
     case getValue = "get_value"
     case storeValue = "store_value"
-    case hello
 }

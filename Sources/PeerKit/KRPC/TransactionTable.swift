@@ -14,15 +14,19 @@ struct TransactionTable<Pending> {
         self.capacity = capacity
     }
 
-    /// Stores a pending query under a fresh id, or returns nil when the table is full.
-    mutating func insert(_ value: Pending) -> UInt16? {
+    /// A fresh id for a query to be stored with the subscript, or nil when the table is full.
+    mutating func reserve() -> UInt16? {
         guard pending.count < capacity else { return nil }
         while pending[next] != nil { next &+= 1 }
         let id = next
         next &+= 1
-        pending[id] = value
         return id
     }
+
+    /// Every pending query with its id.
+    var entries: [(key: UInt16, value: Pending)] { pending.map { ($0.key, $0.value) } }
+
+    var values: Dictionary<UInt16, Pending>.Values { pending.values }
 
     subscript(id: UInt16) -> Pending? {
         get { pending[id] }
@@ -30,11 +34,6 @@ struct TransactionTable<Pending> {
     }
 
     mutating func remove(_ id: UInt16) -> Pending? { pending.removeValue(forKey: id) }
-
-    mutating func removeAll() -> [Pending] {
-        defer { pending.removeAll() }
-        return Array(pending.values)
-    }
 
     static func bytes(_ id: UInt16) -> [UInt8] { [UInt8(id >> 8), UInt8(id & 0xFF)] }
 

@@ -41,6 +41,8 @@ struct Traversal: Sendable {
     let concurrency: Int
     /// How long to wait on one node before looking past it.
     var stallTimeout: Duration = .seconds(2)
+    /// Measures the stall timeout; tests pass a manual one.
+    var clock: any DHTClock = SystemClock()
 
     private enum Event<Reply: Sendable>: Sendable {
         case answer(Contact, TraversalAnswer<Reply>)
@@ -57,12 +59,12 @@ struct Traversal: Sendable {
         shortlist.add(seeds)
         var queried = 0, failed = 0
 
-        let stallTimeout = stallTimeout
+        let stallTimeout = stallTimeout, clock = clock
         await withTaskGroup(of: Event<Reply>.self) { group in
             /// Queries sent and not yet answered or failed, stalled ones included.
             var outstanding = 0
             /// When each running query that has not stalled yet will stall.
-            var stallDeadlines: [NodeID: ContinuousClock.Instant] = [:]
+            var stallDeadlines: [NodeID: Timestamp] = [:]
             var timerRunning = false
             while true {
                 let window = shortlist.window(width)
@@ -73,7 +75,7 @@ struct Traversal: Sendable {
                 var relevantInFlight = window.filter { shortlist.isInFlight($0.id) }.count
                 for contact in window where relevantInFlight < concurrency && shortlist.isCandidate(contact.id) {
                     shortlist.markInFlight(contact.id)
-                    stallDeadlines[contact.id] = .now + stallTimeout
+                    stallDeadlines[contact.id] = clock.now + stallTimeout
                     outstanding += 1
                     relevantInFlight += 1
                     queried += 1
@@ -83,7 +85,7 @@ struct Traversal: Sendable {
                 if !timerRunning, let earliest = stallDeadlines.values.min() {
                     timerRunning = true
                     group.addTask {
-                        try? await Task.sleep(until: earliest)
+                        try? await clock.sleep(until: earliest)
                         return .timer
                     }
                 }
@@ -101,7 +103,7 @@ struct Traversal: Sendable {
                     failed += 1
                 case .timer:
                     timerRunning = false
-                    let now = ContinuousClock.now
+                    let now = clock.now
                     for (id, deadline) in stallDeadlines where deadline <= now {
                         stallDeadlines[id] = nil
                         shortlist.markStalled(id)

@@ -3,24 +3,23 @@ extension Node {
     /// Pings `address`, adds the node that answers, then fills the routing table from it.
     public func join(_ address: NodeAddress) async throws(NodeError) -> JoinResult {
         let answer = try await ping(address)
-        await introduce(to: address)
         await fillTable()
-        return JoinResult(contact: answer.contact, knownNodes: table.count)
+        return JoinResult(contact: answer.contact, knownNodes: engine.table.count)
     }
 
     /// One KRPC ping: whether the node at `address` answers, with what id and version, how
     /// fast, and at what address it sees this node.
     public func ping(_ address: NodeAddress) async throws(NodeError) -> PingResult {
         try checkReachable(address)
-        let started = ContinuousClock.now
+        let started = now
         switch await query(.ping, to: address) {
         case .response(let contact, let arguments):
-            return PingResult(contact: contact, roundTrip: started.duration(to: .now),
+            return PingResult(contact: contact, roundTrip: now - started,
                               observedAddress: arguments.observedAddress, clientVersion: arguments.clientVersion)
         case .error(let error):
             throw .unreachable("\(address) answered ping with error \(error)")
         case .timeout:
-            throw .unreachable("no answer from \(address) after \(Int(configuration.queryTimeout)) s: is a DHT node listening there?")
+            throw .unreachable("no answer from \(address) after \(configuration.queryTimeout.components.seconds) s: is a DHT node listening there?")
         case .cancelled:
             throw .cancelled
         }
@@ -42,7 +41,9 @@ extension Node {
     /// nearly empty until the first hourly refresh, and lookups from it stall short of the key.
     func fillTable() async {
         _ = await findNodes(near: id)
-        let targets = (0..<max(0, table.buckets.count - 1)).map { table.randomID(inBucket: $0, using: &random) }
+        let targets = (0..<max(0, engine.table.buckets.count - 1)).map {
+            engine.table.randomID(inBucket: $0, using: &engine.random)
+        }
         await withTaskGroup(of: Void.self) { group in
             for target in targets { group.addTask { _ = await self.findNodes(near: target) } }
         }
@@ -83,39 +84,34 @@ extension Node {
     func traverse<Reply: Sendable>(
         _ target: NodeID, query: @escaping @Sendable (Node, Contact) async -> TraversalAnswer<Reply>
     ) async -> TraversalResult<Reply> {
-        table.markLookedUp(target, now: now)
-        let seeds = table.closest(to: target, count: configuration.bucketSize).map(\.contact)
+        engine.table.markLookedUp(target, now: now)
+        let seeds = engine.table.closest(to: target, count: configuration.bucketSize).map(\.contact)
         let traversal = Traversal(target: target, width: configuration.bucketSize,
                                   concurrency: configuration.concurrentRequests,
-                                  stallTimeout: .nanoseconds(Int64(configuration.lookupStallTimeout * 1e9)))
+                                  stallTimeout: configuration.lookupStallTimeout, clock: configuration.clock)
         return await traversal.run(seeds: seeds, excluding: id) { contact in await query(self, contact) }
     }
 
-    func allowed(_ contacts: [Contact]) -> [Contact] { contacts.filter { isAllowed($0.address) } }
+    func allowed(_ contacts: [Contact]) -> [Contact] { contacts.filter { engine.isAllowed($0.address) } }
 
     /// Stores a value under a key on the STORE_REDUNDANCY closest nodes, and keeps republishing it.
     public func store(_ value: [UInt8], at key: NodeID) async throws(NodeError) -> StoreResult {
         guard value.count <= configuration.maxValueSize else {
             throw .valueTooBig(size: value.count, limit: configuration.maxValueSize)
         }
-        guard table.count > 0 else { throw .noPeers }
+        guard engine.table.count > 0 else { throw .noPeers }
         let result = await publish(value, at: key)
         guard !Task.isCancelled else { throw .cancelled }
         guard !result.storedOn.isEmpty else {
             throw .storeFailed("no node accepted the value (\(result.queries) queries): the closest nodes may not support store_value")
         }
-        recordPublished(value, at: key)
+        engine.recordPublished(value, at: key, now: now)
         return result
     }
 
-    /// Remembers (in memory and on disk) that this node published a value now, so it is republished.
-    func recordPublished(_ value: [UInt8], at key: NodeID) {
-        let record = ValueStore.Record(key: key, value: value, refreshedAt: now)
-        publishedValues.store(value, at: key, now: record.refreshedAt)
-        database.saveValue(record, in: .published, onError: storageErrorLogger)
-    }
-
-    func publish(_ value: [UInt8], at key: NodeID) async -> StoreResult {
+    /// Stores a value on the closest nodes once, without keeping it for republishing
+    /// (file sharing's name records, which it announces again itself).
+    package func publish(_ value: [UInt8], at key: NodeID) async -> StoreResult {
         let lookup = await findValue(key)
         let (stored, queried) = await ValueLookup.store(to: lookup.closest, redundancy: configuration.storeRedundancy) {
             contact, token in
@@ -131,10 +127,10 @@ extension Node {
     /// The values under a key: those this node holds, then those the closest nodes return.
     public func get(_ key: NodeID) async throws(NodeError) -> GetResult {
         var merged = ValueMerger(limit: .max)
-        merged.add(storedValues.values(at: key))
-        merged.add(publishedValues.values(at: key))
+        merged.add(engine.storedValues.values(at: key))
+        merged.add(engine.publishedValues.values(at: key))
         let localCount = merged.values.count
-        guard table.count > 0 else {
+        guard engine.table.count > 0 else {
             if localCount == 0 { throw .noPeers }
             return GetResult(values: merged.values, sources: 1, queries: 0)
         }

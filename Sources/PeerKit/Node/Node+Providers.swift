@@ -7,8 +7,8 @@ extension Node {
     /// Iterative `get_peers`: every provider announced under `infoHash` that the lookup
     /// meets, including those announced to this node, without duplicates.
     public func providers(of infoHash: NodeID) async -> [NodeAddress] {
-        var found = announcedPeers.values(at: infoHash).compactMap { NodeAddress(compact: $0) }
-        guard table.count > 0 else { return found }
+        var found = engine.announcedPeers.values(at: infoHash).compactMap { NodeAddress(compact: $0) }
+        guard engine.table.count > 0 else { return found }
         let (batches, collector) = AsyncStream.makeStream(of: [NodeAddress].self)
         _ = await getPeers(infoHash) { peers in collector.yield(peers) }
         collector.finish()
@@ -21,7 +21,7 @@ extension Node {
     /// that gave a token; returns how many acknowledged.
     @discardableResult
     public func announceProvider(of infoHash: NodeID, port: UInt16) async -> Int {
-        guard table.count > 0 else { return 0 }
+        guard engine.table.count > 0 else { return 0 }
         let lookup = await getPeers(infoHash) { _ in }
         let targets = lookup.closest.compactMap { responder in responder.reply.map { (responder.contact, $0) } }
         return await withTaskGroup(of: Bool.self) { group in
@@ -55,5 +55,5 @@ extension Node {
         }
     }
 
-    func allowed(_ addresses: [NodeAddress]) -> [NodeAddress] { addresses.filter(isAllowed) }
+    func allowed(_ addresses: [NodeAddress]) -> [NodeAddress] { addresses.filter(engine.isAllowed) }
 }

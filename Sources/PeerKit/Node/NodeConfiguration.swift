@@ -22,31 +22,31 @@ public struct NodeConfiguration: Sendable {
     /// RETRIEVE_VALUES: which nodes a get asks for values.
     public var retrieveValues = RetrieveValues.fromClosest(10_000)
 
-    /// Seconds after the first send at which a query is sent again (Khashmir: 2 s, then 6 s).
-    public var queryResendDelays: [Double] = [2, 6]
-    /// Seconds after the first send at which a query has failed.
-    public var queryTimeout: Double = 9
-    /// Seconds a lookup waits on one node before looking past it (the query itself runs on
+    /// After the first send, when a query is sent again (Khashmir: 2 s, then 6 s).
+    public var queryResendDelays: [Duration] = [.seconds(2), .seconds(6)]
+    /// After the first send, when a query has failed.
+    public var queryTimeout: Duration = .seconds(9)
+    /// How long a lookup waits on one node before looking past it (the query itself runs on
     /// to `queryTimeout`, and still counts against the node if it fails).
-    public var lookupStallTimeout: Double = 2
+    public var lookupStallTimeout: Duration = .seconds(2)
 
-    /// Seconds from start to the first checkpoint.
-    public var firstCheckpoint: Double = 60
-    /// CHECKPOINT_INTERVAL: seconds between checkpoints (±10% jitter). Each one rotates the
-    /// token secret, saves state, expires values and refreshes stale buckets.
-    public var checkpointInterval: Double = 300
-    /// BUCKET_STALENESS: seconds after which an untouched bucket is refreshed.
-    public var bucketStaleness: Double = 3600
+    /// From start to the first checkpoint.
+    public var firstCheckpoint: Duration = .seconds(60)
+    /// CHECKPOINT_INTERVAL: between checkpoints (±10% jitter). Each one rotates the token
+    /// secret, saves state, expires values, republishes and refreshes stale buckets.
+    public var checkpointInterval: Duration = .seconds(300)
+    /// BUCKET_STALENESS: an untouched bucket is refreshed after this long.
+    public var bucketStaleness: Duration = .seconds(3600)
     /// MIN_PING_INTERVAL: a full bucket's oldest node is pinged (to make room) only if unseen this long.
-    public var minPingInterval: Double = 900
+    public var minPingInterval: Duration = .seconds(900)
     /// MAX_FAILURES: failed queries in a row after which a node leaves the table.
     public var maxFailures = 3
-    /// KEY_EXPIRE: seconds a stored value lives without being stored again.
-    public var keyExpire: Double = 3 * 3600
-    /// KEY_REFRESH: seconds after which values this node stored are republished.
-    public var keyRefresh: Double = 2.5 * 3600
-    /// Seconds an `announce_peer` record lives.
-    public var peerExpire: Double = 45 * 60
+    /// KEY_EXPIRE: how long a stored value lives without being stored again.
+    public var keyExpire: Duration = .seconds(3 * 3600)
+    /// KEY_REFRESH: values this node stored are republished after this long.
+    public var keyRefresh: Duration = .seconds(9000)
+    /// How long an `announce_peer` record lives.
+    public var peerExpire: Duration = .seconds(45 * 60)
 
     /// Largest value `store` accepts, so that a `store_value` query fits one datagram.
     public var maxValueSize = 1000
@@ -55,8 +55,8 @@ public struct NodeConfiguration: Sendable {
     /// Accept loopback, private and link-local addresses into the table. LANs and tests need them.
     public var allowLocalAddresses = true
 
-    /// The wall clock; injected in tests.
-    public var clock: @Sendable () -> Date = { Date() }
+    /// Every timing of the node reads this clock; tests pass one they advance by hand.
+    public var clock: any DHTClock = SystemClock()
     /// Where the node logs; stderr via swift-log by default.
     public var logger = Logger(label: "peerkit")
 

@@ -1,5 +1,3 @@
-import Foundation
-
 /// What ``Node/join(_:)`` found.
 public struct JoinResult: Sendable {
     /// The node that answered at the given address.
@@ -44,7 +42,7 @@ public struct HeldValue: Sendable {
     /// The value's bytes, as stored: from the network, not to be printed raw.
     public let value: [UInt8]
     /// When it was stored or last refreshed; it expires KEY_EXPIRE after that.
-    public let refreshedAt: Date
+    public let refreshedAt: Timestamp
     /// This node's own value, which it republishes while it runs.
     public let published: Bool
 }

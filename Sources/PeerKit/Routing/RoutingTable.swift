@@ -24,7 +24,7 @@ struct RoutingTable: Sendable {
     let bucketSize: Int
     private(set) var buckets: [Bucket]
 
-    init(ownID: NodeID, bucketSize: Int = 8, now: Date) {
+    init(ownID: NodeID, bucketSize: Int = 8, now: Timestamp) {
         self.ownID = ownID
         self.bucketSize = bucketSize
         self.buckets = [Bucket(lastChanged: now)]
@@ -44,7 +44,7 @@ struct RoutingTable: Sendable {
     }
 
     /// Records a node that has answered us: adds it, refreshes it, or reports a full bucket.
-    mutating func insert(_ contact: Contact, now: Date) -> InsertResult {
+    mutating func insert(_ contact: Contact, now: Timestamp) -> InsertResult {
         guard contact.id != ownID else { return .ignored }
         while true {
             let index = bucketIndex(for: contact.id)
@@ -73,13 +73,13 @@ struct RoutingTable: Sendable {
     }
 
     /// Replaces a node that failed its liveness ping with the newcomer that was waiting for its place.
-    mutating func replace(_ oldID: NodeID, with contact: Contact, now: Date) {
+    mutating func replace(_ oldID: NodeID, with contact: Contact, now: Timestamp) {
         remove(oldID)
         _ = insert(contact, now: now)
     }
 
     /// Updates last-seen for a node already in the table (for example when it queries us).
-    mutating func touch(_ contact: Contact, now: Date) {
+    mutating func touch(_ contact: Contact, now: Timestamp) {
         let index = bucketIndex(for: contact.id)
         if let position = buckets[index].index(of: contact.id), buckets[index].entries[position].address == contact.address {
             buckets[index].markSeen(at: position, now: now)
@@ -121,13 +121,13 @@ struct RoutingTable: Sendable {
     }
 
     /// Marks the bucket covering `target` as recently looked up.
-    mutating func markLookedUp(_ target: NodeID, now: Date) {
+    mutating func markLookedUp(_ target: NodeID, now: Timestamp) {
         buckets[bucketIndex(for: target)].lastChanged = now
     }
 
     /// Indexes of buckets untouched for longer than `staleness`.
-    func staleBuckets(now: Date, staleness: TimeInterval) -> [Int] {
-        buckets.indices.filter { now.timeIntervalSince(buckets[$0].lastChanged) > staleness }
+    func staleBuckets(now: Timestamp, staleness: Duration) -> [Int] {
+        buckets.indices.filter { now - buckets[$0].lastChanged > staleness }
     }
 
     /// A random id that falls in bucket `index`: the target of a refresh lookup.
@@ -155,7 +155,7 @@ struct RoutingTable: Sendable {
         return max(count + 1, Int((numerator / denominator).rounded()))
     }
 
-    private mutating func splitLastBucket(now: Date) {
+    private mutating func splitLastBucket(now: Timestamp) {
         let depth = buckets.count - 1
         var near = Bucket(lastChanged: buckets[depth].lastChanged)
         buckets[depth].entries.removeAll { entry in

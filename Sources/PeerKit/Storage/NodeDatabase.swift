@@ -1,34 +1,23 @@
 import Foundation
 import GRDB
+import Logging
 
 /// The node's SQLite database: its id, a routing-table snapshot, and stored values.
 ///
 /// Reads happen once, at start. Writes of single values go through GRDB's
 /// serial writer asynchronously, so the event loop never waits on the disk and
-/// the order of writes is kept.
-final class NodeDatabase: Sendable {
-    /// Everything a node needs from disk to resume where it stopped.
-    struct Snapshot: Sendable {
-        var nodeID: NodeID?
-        var contacts: [NodeEntry] = []
-        var storedValues: [ValueStore.Record] = []
-        var publishedValues: [ValueStore.Record] = []
-    }
-
-    enum ValueTable: String, Sendable {
-        /// Values other nodes stored here.
-        case stored = "stored_values"
-        /// Values this node published, republished before they expire.
-        case published = "published_values"
-    }
-
-    /// Internal, not private, so extensions in other files (shared files) can query it.
-    let queue: DatabaseQueue
+/// the order of writes is kept. File sharing keeps its own tables here too, created
+/// by its own migrations (``migrate(_:)``).
+package final class NodeDatabase: NodeStorage {
+    /// The connection, for the tables of file sharing.
+    package let queue: DatabaseQueue
     private let lock: DirectoryLock?
-    /// The database file, or nil when ephemeral.
+    private let logger: Logger
+    /// The database file, or nil when ephemeral (in memory).
     let path: String?
 
-    init(location: StorageLocation, port: Int) throws(NodeError) {
+    init(location: StorageLocation, port: Int, logger: Logger) throws(NodeError) {
+        self.logger = logger
         do {
             switch location {
             case .ephemeral:
@@ -65,22 +54,19 @@ final class NodeDatabase: Sendable {
                                                refreshed_at DOUBLE NOT NULL, PRIMARY KEY (key, value));
                 """)
         }
-        migrator.registerMigration("v2") { db in
-            // The share index (see NodeDatabase+SharedFiles.swift). mtime is in nanoseconds since
-            // 1970; piece_hashes is the pieces' 32-byte SHA-256 hashes, concatenated in order.
-            try db.execute(sql: """
-                CREATE TABLE shared_files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime INTEGER NOT NULL,
-                                           sha256 BLOB NOT NULL, piece_hashes BLOB NOT NULL,
-                                           times_served INTEGER NOT NULL DEFAULT 0);
-                """)
-        }
         return migrator
     }
 
-    func load() throws(NodeError) -> Snapshot {
+    /// Runs migrations of tables kept beside the node's (file sharing's). Their identifiers
+    /// must differ from the core's ("v1").
+    package func migrate(_ migrator: DatabaseMigrator) throws {
+        try migrator.migrate(queue)
+    }
+
+    func load() throws(NodeError) -> StoredState {
         do {
             return try queue.read { db in
-                var snapshot = Snapshot()
+                var snapshot = StoredState()
                 if let bytes = try Data.fetchOne(db, sql: "SELECT value FROM self WHERE name = 'node_id'") {
                     snapshot.nodeID = NodeID(bytes: bytes)
                 }
@@ -88,7 +74,7 @@ final class NodeDatabase: Sendable {
                     let idBytes: Data = row["id"], addressBytes: Data = row["address"]
                     guard let id = NodeID(bytes: idBytes), let address = NodeAddress(compact: addressBytes) else { continue }
                     snapshot.contacts.append(NodeEntry(contact: Contact(id: id, address: address),
-                                                       lastSeen: Date(timeIntervalSince1970: row["last_seen"]),
+                                                       lastSeen: Timestamp(seconds: row["last_seen"]),
                                                        failures: row["failures"]))
                 }
                 snapshot.storedValues = try Self.records(db, table: .stored)
@@ -104,7 +90,7 @@ final class NodeDatabase: Sendable {
         try Row.fetchAll(db, sql: "SELECT key, value, refreshed_at FROM \(table.rawValue)").compactMap { row in
             let key: Data = row["key"], value: Data = row["value"]
             return NodeID(bytes: key).map {
-                ValueStore.Record(key: $0, value: Array(value), refreshedAt: Date(timeIntervalSince1970: row["refreshed_at"]))
+                ValueStore.Record(key: $0, value: Array(value), refreshedAt: Timestamp(seconds: row["refreshed_at"]))
             }
         }
     }
@@ -127,31 +113,35 @@ final class NodeDatabase: Sendable {
             for entry in entries {
                 try db.execute(sql: "INSERT INTO contacts (id, address, last_seen, failures) VALUES (?, ?, ?, ?)",
                                arguments: [Data(entry.id.bytes), Data(entry.address.compact),
-                                           entry.lastSeen.timeIntervalSince1970, entry.failures])
+                                           entry.lastSeen.seconds, entry.failures])
             }
         }
     }
 
-    /// Inserts or refreshes a value, in the background, in order with other writes.
-    func saveValue(_ record: ValueStore.Record, in table: ValueTable, onError: @escaping @Sendable (Error) -> Void) {
+    func saveValue(_ record: ValueStore.Record, in table: ValueTable) {
+        let logger = logger
         queue.asyncWrite({ db in
             try db.execute(sql: "INSERT OR REPLACE INTO \(table.rawValue) (key, value, refreshed_at) VALUES (?, ?, ?)",
-                           arguments: [Data(record.key.bytes), Data(record.value), record.refreshedAt.timeIntervalSince1970])
+                           arguments: [Data(record.key.bytes), Data(record.value), record.refreshedAt.seconds])
         }, completion: { _, result in
-            if case .failure(let error) = result { onError(error) }
+            if case .failure(let error) = result {
+                logger.error("database write failed", metadata: ["error": "\(error)"])
+            }
         })
     }
 
-    /// Deletes values, in the background, in order with other writes.
-    func deleteValues(_ records: [ValueStore.Record], from table: ValueTable, onError: @escaping @Sendable (Error) -> Void) {
+    func deleteValues(_ records: [ValueStore.Record], from table: ValueTable) {
         guard !records.isEmpty else { return }
+        let logger = logger
         queue.asyncWrite({ db in
             for record in records {
                 try db.execute(sql: "DELETE FROM \(table.rawValue) WHERE key = ? AND value = ?",
                                arguments: [Data(record.key.bytes), Data(record.value)])
             }
         }, completion: { _, result in
-            if case .failure(let error) = result { onError(error) }
+            if case .failure(let error) = result {
+                logger.error("database write failed", metadata: ["error": "\(error)"])
+            }
         })
     }
 

@@ -1,5 +1,3 @@
-import Foundation
-
 /// A multi-valued key/value store with per-value refresh times and expiry (Khashmir's `kv` table).
 ///
 /// Each key holds a set of values; storing a value again refreshes it. Used for
@@ -9,7 +7,7 @@ struct ValueStore: Sendable {
     struct Record: Sendable, Equatable {
         let key: NodeID
         let value: [UInt8]
-        var refreshedAt: Date
+        var refreshedAt: Timestamp
     }
 
     /// How many values one key may hold.
@@ -17,7 +15,7 @@ struct ValueStore: Sendable {
     /// How many values in all.
     let maxValues: Int
 
-    private var table: [NodeID: [[UInt8]: Date]] = [:]
+    private var table: [NodeID: [[UInt8]: Timestamp]] = [:]
     private(set) var valueCount = 0
 
     init(maxValuesPerKey: Int = 256, maxValues: Int = 100_000) {
@@ -29,7 +27,7 @@ struct ValueStore: Sendable {
 
     /// Stores or refreshes a value. Returns false when a limit leaves no room for a new value.
     @discardableResult
-    mutating func store(_ value: [UInt8], at key: NodeID, now: Date) -> Bool {
+    mutating func store(_ value: [UInt8], at key: NodeID, now: Timestamp) -> Bool {
         if table[key]?[value] != nil {
             table[key]![value] = now
             return true
@@ -55,7 +53,7 @@ struct ValueStore: Sendable {
     }
 
     /// Drops values not refreshed since `cutoff`; returns what was dropped.
-    mutating func expire(before cutoff: Date) -> [Record] {
+    mutating func expire(before cutoff: Timestamp) -> [Record] {
         var expired: [Record] = []
         for (key, entries) in table {
             let old = entries.filter { $0.value < cutoff }

@@ -1,4 +1,5 @@
 import Foundation
+import FileSharing
 import PeerKit
 import Synchronization
 

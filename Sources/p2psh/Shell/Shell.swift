@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileSharing
 import PeerKit
 
 /// The read–run–print loop: one command at a time, each finished and its result written
@@ -194,7 +195,7 @@ struct Shell {
         _ = InterruptibleRun.run {
             let peers = await session.node.routingTable().map { "\($0.address)" }
             let recent = await session.node.recentlySeen().map { "\($0)" }
-            let held = await session.node.heldKeys().map(\.hex)
+            let held = Set(await session.node.heldValues().map { $0.key.hex }).sorted()
             let seen = await session.peer.seenNames
             let shared = await session.peer.sharedNames()
             let neighbours = await session.peer.namesSharedByNeighbours()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FileSharing
 import PeerKit
 
 struct Fetch: Verb {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileSharing
 import PeerKit
 
 struct Files: Verb {

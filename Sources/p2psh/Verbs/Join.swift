@@ -50,7 +50,7 @@ struct Join: Verb {
             let started = ContinuousClock.now
             do {
                 let address = try await NodeAddress.resolving(text)
-                let result = try await session.node.join(address)
+                let result = try await session.peer.join(address)
                 output.joined.append(.init(address: "\(address)", nodeId: result.contact.id.hex,
                                            knownNodes: result.knownNodes, milliseconds: Formatting.milliseconds(since: started)))
             } catch NodeError.cancelled {

@@ -8,7 +8,7 @@ struct Peers: Verb {
         abstract: "Show the routing table, closest nodes first.",
         discussion: """
             One line per node: its id, address, when it last answered, its failed queries in a \
-            row, and its bucket (how many leading bits its id shares with ours).
+            row, and the index of its bucket in the routing table (0 holds the farthest nodes).
 
             Example:
               peers
@@ -38,11 +38,13 @@ struct Peers: Verb {
 
     func execute(in session: ShellSession) async throws -> any VerbOutput {
         let node = session.node
-        let now = node.configuration.clock()
-        return Output(nodes: await node.routingTable().map { entry in
-            Output.Peer(id: entry.id.hex, address: "\(entry.address)",
-                        lastSeenSecondsAgo: max(0, Int(now.timeIntervalSince(entry.lastSeen))),
-                        failures: entry.failures, bucket: entry.id.distance(to: node.id).leadingZeroBitCount)
-        })
+        let now = node.configuration.clock.now
+        var nodes: [Output.Peer] = []
+        for entry in await node.routingTable() {
+            nodes.append(Output.Peer(id: entry.id.hex, address: "\(entry.address)",
+                                     lastSeenSecondsAgo: max(0, Int((now - entry.lastSeen).components.seconds)),
+                                     failures: entry.failures, bucket: await node.bucketIndex(of: entry.id)))
+        }
+        return Output(nodes: nodes)
     }
 }

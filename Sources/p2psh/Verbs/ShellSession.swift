@@ -1,3 +1,4 @@
+import FileSharing
 import PeerKit
 
 /// What verbs work with: the node, its file-sharing peer, the console, command history and

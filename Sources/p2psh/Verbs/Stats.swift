@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FileSharing
 import PeerKit
 
 struct Stats: Verb {
@@ -126,9 +127,9 @@ struct Stats: Verb {
         let node = peer.node
         let stats = await node.statistics()
         let sharing = await peer.statistics()
-        let now = node.configuration.clock()
+        let now = node.configuration.clock.now
         return Output(
-            uptimeSeconds: max(0, Int(now.timeIntervalSince(stats.startedAt))), nodeId: stats.nodeID.hex,
+            uptimeSeconds: max(0, Int((now - stats.startedAt).components.seconds)), nodeId: stats.nodeID.hex,
             udpAddress: stats.localAddress.map { "\($0)" }, externalAddress: stats.externalAddress.map { "\($0)" },
             database: stats.databasePath, routingTableNodes: stats.tableSize, buckets: stats.bucketCount,
             estimatedNetworkSize: stats.estimatedNetworkSize, valuesHeld: stats.valuesHeld, keysHeld: stats.keysHeld,

@@ -1,0 +1,63 @@
+import PeerKit
+
+/// Introductions between file-sharing peers (`hello`), and the neighbours they leave.
+///
+/// `hello {id, port}` tells a node our HTTP port and asks for its own: both sides then
+/// know each other as neighbours. It is sent on ``FileSharingPeer/join(_:)``, as the
+/// seed's node said hello to the peer it was told about. A mainline node answers with
+/// an error and is simply not a neighbour. The DHT core does not know the method: this
+/// peer adds it to the node's handler table.
+extension FileSharingPeer {
+    /// The KRPC method's name.
+    static let helloMethod = "hello"
+    /// Neighbours kept at most: the oldest is forgotten to make room (btpeer's max-peers).
+    static let maxNeighbours = 64
+
+    /// Joins the DHT through `address` (``Node/join(_:)``), then says hello to that node.
+    public func join(_ address: NodeAddress) async throws(NodeError) -> JoinResult {
+        let result = try await node.join(address)
+        await introduce(to: address)
+        return result
+    }
+
+    /// The peers that introduced themselves, most recently seen first.
+    public func neighbours() -> [Neighbour] {
+        neighbourTable.values.sorted { $0.lastSeen > $1.lastSeen }
+    }
+
+    /// Forgets a neighbour that stopped answering.
+    func forgetNeighbour(_ id: NodeID) {
+        neighbourTable[id] = nil
+    }
+
+    /// Adds `hello` to the node's methods: the answer carries our HTTP port, and a sender
+    /// that gives its own becomes a neighbour.
+    func registerHello() async {
+        let port = Int64(httpPort)
+        await node.register(Self.helloMethod) { [weak self] query throws(KRPCError) in
+            if let theirs = try query.arguments.optionalInteger("port", in: 1...65535), let self {
+                let address = NodeAddress(host: query.sender.host, port: UInt16(theirs))
+                Task { await self.recordNeighbour(query.senderID, at: address) }
+            }
+            return ["port": .integer(port)]
+        }
+    }
+
+    /// Says hello to the node at `address`; it becomes a neighbour when it answers with its HTTP port.
+    func introduce(to address: NodeAddress) async {
+        let arguments: BencodeDictionary = ["port": .integer(Int64(httpPort))]
+        guard case .response(let responder, let reply) = await node.query(Self.helloMethod, arguments, to: address),
+              let port = try? reply.optionalInteger("port", in: 1...65535)
+        else { return }
+        recordNeighbour(responder.id, at: NodeAddress(host: address.host, port: UInt16(port)))
+    }
+
+    private func recordNeighbour(_ id: NodeID, at httpAddress: NodeAddress) {
+        guard id != node.id, node.configuration.allowLocalAddresses || !httpAddress.isLocal else { return }
+        if neighbourTable[id] == nil, neighbourTable.count >= Self.maxNeighbours,
+           let oldest = neighbourTable.values.min(by: { $0.lastSeen < $1.lastSeen }) {
+            neighbourTable[oldest.id] = nil
+        }
+        neighbourTable[id] = Neighbour(id: id, httpAddress: httpAddress, lastSeen: node.configuration.clock.now)
+    }
+}

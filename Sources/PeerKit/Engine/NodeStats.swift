@@ -1,0 +1,38 @@
+import Foundation
+
+/// A snapshot of what a node has done since it started.
+public struct NodeStats: Sendable {
+    /// Outbound queries of one method and how they ended.
+    public struct MethodCounters: Sendable {
+        public var sent = 0
+        public var succeeded = 0
+        public var failed = 0
+        /// Queries of this method received from others.
+        public var received = 0
+        var totalLatency: Double = 0
+
+        /// Mean round-trip time of the queries that succeeded, in seconds.
+        public var averageLatency: Double? { succeeded == 0 ? nil : totalLatency / Double(succeeded) }
+    }
+
+    public var nodeID: NodeID
+    public var startedAt: Timestamp
+    public var localAddress: NodeAddress?
+    /// Our address as the majority of responders saw it (BEP 42 `ip`).
+    public var externalAddress: NodeAddress?
+    public var tableSize = 0
+    public var bucketCount = 0
+    public var estimatedNetworkSize = 0
+    public var keysHeld = 0
+    public var valuesHeld = 0
+    public var valuesPublished = 0
+    public var packetsIn = 0
+    public var packetsOut = 0
+    public var bytesIn = 0
+    public var bytesOut = 0
+    /// Datagrams that were not valid bencode or KRPC.
+    public var malformedIn = 0
+    public var methods: [String: MethodCounters] = [:]
+    /// The node database, or nil when ephemeral.
+    public var databasePath: String?
+}

@@ -1,0 +1,37 @@
+/// How one outbound query ended.
+package enum QueryOutcome: Sendable {
+    /// The node answered; `responder` carries the id it answered with.
+    case response(responder: Contact, arguments: Arguments)
+    /// The node answered with a KRPC error.
+    case error(KRPCError)
+    case timeout
+    case cancelled
+}
+
+/// Who waits for a query's outcome: the node's caller, or the engine's own routing-table upkeep.
+enum QueryPurpose: Sendable {
+    /// An operation of the node (a lookup, a store, a ping) waits for it.
+    case caller
+    /// A node that queried us, pinged before it may enter the table.
+    case verify(NodeAddress)
+    /// A full bucket's oldest node, pinged to see if `candidate` may take its place.
+    case evict(oldest: NodeID, candidate: Contact)
+}
+
+/// A query waiting for its answer: what to resend, where, and when it is due.
+struct PendingQuery: Sendable {
+    let method: String
+    let address: NodeAddress
+    /// The id we believe the node has; nil when querying a bare address (join).
+    let expectedID: NodeID?
+    let purpose: QueryPurpose
+    /// The encoded query, kept for resends.
+    let datagram: [UInt8]
+    let sentAt: Timestamp
+    /// When it is sent again, earliest first; then, at `timesOutAt`, it has failed.
+    var resendsAt: [Timestamp]
+    let timesOutAt: Timestamp
+
+    /// The next moment something happens to this query.
+    var nextDeadline: Timestamp { resendsAt.first ?? timesOutAt }
+}

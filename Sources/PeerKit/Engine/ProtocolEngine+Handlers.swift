@@ -1,0 +1,102 @@
+/// The answers to inbound queries: BEP 5's methods, Khashmir's store, and those registered from outside.
+extension ProtocolEngine {
+    /// Dispatches a query to its method's handler. A method nobody handles is answered with 204.
+    mutating func handle(_ query: InboundQuery, now: Timestamp) throws(KRPCError) -> BencodeDictionary {
+        switch query.method {
+        case Method.ping.rawValue: return BencodeDictionary()
+        case Method.findNode.rawValue: return closeNodes(to: try query.arguments.nodeID("target"), for: query)
+        case Method.getPeers.rawValue: return try answerGetPeers(query)
+        case Method.announcePeer.rawValue: return try answerAnnouncePeer(query, now: now)
+        case Method.findValue.rawValue: return try answerFindValue(query)
+        case Method.getValue.rawValue: return try answerGetValue(query)
+        case Method.storeValue.rawValue: return try answerStoreValue(query, now: now)
+        default:
+            guard let handler = extensionHandlers[query.method] else { throw .methodUnknown(query.method) }
+            return try handler(query)
+        }
+    }
+
+    /// `nodes` and/or `nodes6` closest to `target`, by the families the requester wants (BEP 32 `want`),
+    /// or else by the family it asked from.
+    func closeNodes(to target: NodeID, for query: InboundQuery) -> BencodeDictionary {
+        let want = (try? query.arguments.byteStrings("want")) ?? []
+        let wantIPv4 = want.isEmpty ? query.sender.isIPv4 : want.contains(Array("n4".utf8))
+        let wantIPv6 = want.isEmpty ? !query.sender.isIPv4 : want.contains(Array("n6".utf8))
+        var response = BencodeDictionary()
+        for (key, ipv4, wanted) in [("nodes", true, wantIPv4), ("nodes6", false, wantIPv6)] where wanted {
+            var compact: [UInt8] = []
+            for entry in table.closest(to: target, count: configuration.bucketSize, where: { $0.address.isIPv4 == ipv4 }) {
+                compact += entry.contact.compact
+            }
+            response[key] = .bytes(compact)
+        }
+        return response
+    }
+
+    private mutating func answerGetPeers(_ query: InboundQuery) throws(KRPCError) -> BencodeDictionary {
+        let infoHash = try query.arguments.nodeID("info_hash")
+        var response = closeNodes(to: infoHash, for: query)
+        response["token"] = .bytes(tokens.token(for: query.sender))
+        let peers = announcedPeers.values(at: infoHash)
+        if !peers.isEmpty { response["values"] = .list(fitting(peers.shuffled(using: &random))) }
+        return response
+    }
+
+    private mutating func answerAnnouncePeer(_ query: InboundQuery, now: Timestamp) throws(KRPCError) -> BencodeDictionary {
+        let infoHash = try query.arguments.nodeID("info_hash")
+        let impliedPort = try query.arguments.optionalInteger("implied_port", in: 0...1) == 1
+        let port = impliedPort ? Int64(query.sender.port) : try query.arguments.integer("port", in: 1...65535)
+        try checkToken(query)
+        let peer = NodeAddress(host: query.sender.host, port: UInt16(port))
+        announcedPeers.store(peer.compact, at: infoHash, now: now)
+        return BencodeDictionary()
+    }
+
+    private func answerFindValue(_ query: InboundQuery) throws(KRPCError) -> BencodeDictionary {
+        let key = try query.arguments.nodeID("key")
+        var response = closeNodes(to: key, for: query)
+        response["token"] = .bytes(tokens.token(for: query.sender))
+        response["num"] = .integer(Int64(storedValues.count(at: key)))
+        return response
+    }
+
+    private mutating func answerGetValue(_ query: InboundQuery) throws(KRPCError) -> BencodeDictionary {
+        let key = try query.arguments.nodeID("key")
+        let wanted = Int(try query.arguments.optionalInteger("num", in: 0...Int64(Int32.max)) ?? 0)
+        var values = storedValues.values(at: key)
+        if wanted > 0 { values = Array(values.shuffled(using: &random).prefix(wanted)) }
+        var response = BencodeDictionary()
+        response["values"] = .list(fitting(values))
+        return response
+    }
+
+    private mutating func answerStoreValue(_ query: InboundQuery, now: Timestamp) throws(KRPCError) -> BencodeDictionary {
+        let key = try query.arguments.nodeID("key")
+        let value = try query.arguments.bytes("value")
+        try checkToken(query)
+        guard value.count <= configuration.maxValueSize else {
+            throw .valueTooBig(value.count, limit: configuration.maxValueSize)
+        }
+        guard storedValues.store(value, at: key, now: now) else { throw .server("storage full") }
+        storage.saveValue(.init(key: key, value: value, refreshedAt: now), in: .stored)
+        return BencodeDictionary()
+    }
+
+    private func checkToken(_ query: InboundQuery) throws(KRPCError) {
+        let token = try query.arguments.bytes("token")
+        guard tokens.isValid(token, for: query.sender) else { throw .protocolError("invalid token") }
+    }
+
+    /// As many of `values` as fit in one response datagram (Khashmir's "shortened a long packet").
+    private func fitting(_ values: [[UInt8]]) -> [Bencode] {
+        var budget = configuration.maxDatagramSize - 160
+        var result: [Bencode] = []
+        for value in values {
+            let cost = value.count + String(value.count).utf8.count + 1
+            guard cost <= budget else { break }
+            budget -= cost
+            result.append(.bytes(value))
+        }
+        return result
+    }
+}

@@ -1,0 +1,100 @@
+/// Outbound queries: sent, resent on schedule, matched to their answers, timed out.
+extension ProtocolEngine {
+    /// Sends a query: its datagram goes to ``Output/datagrams``, its outcome, for
+    /// ``QueryPurpose/caller``, to ``Output/finished`` under the returned transaction id.
+    ///
+    /// - Parameters:
+    ///   - expectedID: the id we believe the node has. A timeout counts a failure against it
+    ///     in the routing table; an answer with another id removes it.
+    /// - Returns: the transaction id, or nil when too many queries are in flight.
+    mutating func startQuery(_ method: String, _ arguments: BencodeDictionary = BencodeDictionary(),
+                             to address: NodeAddress, expecting expectedID: NodeID? = nil,
+                             purpose: QueryPurpose = .caller, now: Timestamp) -> UInt16? {
+        var arguments = arguments
+        arguments["id"] = .bytes(id.bytes)
+        guard let key = transactions.reserve() else { return nil }
+        let datagram = KRPCMessage(transactionID: TransactionTable<PendingQuery>.bytes(key),
+                                   body: .query(method: method, arguments: arguments),
+                                   clientVersion: Self.clientVersion).encoded()
+        transactions[key] = PendingQuery(
+            method: method, address: address, expectedID: expectedID, purpose: purpose, datagram: datagram, sentAt: now,
+            resendsAt: configuration.queryResendDelays.filter { $0 < configuration.queryTimeout }.sorted().map { now + $0 },
+            timesOutAt: now + configuration.queryTimeout)
+        stats.methods[method, default: .init()].sent += 1
+        output.datagrams.append((address, counted(datagram)))
+        let deadline = transactions[key]!.nextDeadline
+        output.earliestNewDeadline = min(output.earliestNewDeadline ?? deadline, deadline)
+        return key
+    }
+
+    /// Resends and times out the queries due by `now`, and runs the checkpoint when it is due.
+    mutating func advance(to now: Timestamp) {
+        for (key, pending) in transactions.entries where pending.nextDeadline <= now {
+            if now >= pending.timesOutAt {
+                finish(key, with: .timeout, now: now)
+            } else {
+                transactions[key]?.resendsAt.removeAll { $0 <= now }
+                output.datagrams.append((pending.address, counted(pending.datagram)))
+            }
+        }
+        if now >= nextCheckpoint { checkpoint(now: now) }
+    }
+
+    /// Ends every query as cancelled, for a node that closes.
+    mutating func cancelAll(now: Timestamp) {
+        for (key, _) in transactions.entries { finish(key, with: .cancelled, now: now) }
+    }
+
+    mutating func handleResponse(_ arguments: Arguments, transactionID: [UInt8], from sender: NodeAddress, now: Timestamp) {
+        guard let key = TransactionTable<PendingQuery>.id(transactionID), let pending = transactions[key],
+              pending.address == sender
+        else { return }
+        guard let responderID = try? arguments.nodeID("id") else {
+            finish(key, with: .error(.protocolError("response without a valid id")), now: now)
+            return
+        }
+        if let expected = pending.expectedID, expected != responderID {
+            // "Node ID has changed": the old identity at this address is gone.
+            table.remove(expected)
+        }
+        let responder = Contact(id: responderID, address: sender)
+        noteResponder(responder, now: now)
+        if let observed = arguments.observedAddress { recordAddressVote(observed, from: sender) }
+        stats.methods[pending.method, default: .init()].totalLatency += (now - pending.sentAt).inSeconds
+        finish(key, with: .response(responder: responder, arguments: arguments), now: now)
+    }
+
+    mutating func handleErrorReply(_ error: KRPCError, transactionID: [UInt8], from sender: NodeAddress, now: Timestamp) {
+        guard let key = TransactionTable<PendingQuery>.id(transactionID), let pending = transactions[key],
+              pending.address == sender
+        else { return }
+        finish(key, with: .error(error), now: now)
+    }
+
+    /// Ends a pending query: its counters move, and whoever waits for it learns the outcome.
+    private mutating func finish(_ key: UInt16, with outcome: QueryOutcome, now: Timestamp) {
+        guard let pending = transactions.remove(key) else { return }
+        switch outcome {
+        case .response:
+            stats.methods[pending.method, default: .init()].succeeded += 1
+        case .timeout:
+            stats.methods[pending.method, default: .init()].failed += 1
+            if let expected = pending.expectedID { table.recordFailure(expected, maxFailures: configuration.maxFailures) }
+        case .error:
+            stats.methods[pending.method, default: .init()].failed += 1
+        case .cancelled:
+            break
+        }
+        switch pending.purpose {
+        case .caller:
+            output.finished.append((key, outcome))
+        case .verify(let address):
+            verifying.remove(address)
+        case .evict(let oldest, let candidate):
+            evicting.remove(oldest)
+            if case .response = outcome { return }
+            if case .cancelled = outcome { return }
+            table.replace(oldest, with: candidate, now: now)
+        }
+    }
+}

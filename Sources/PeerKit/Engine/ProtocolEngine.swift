@@ -1,0 +1,189 @@
+import Logging
+
+/// The KRPC protocol without I/O: datagrams in, datagrams out, on an injected clock.
+///
+/// It decodes and answers queries, matches answers to the queries it sent, resends
+/// and times them out, keeps the routing table fresh from the traffic it sees, hands
+/// out and checks write tokens, and runs the checkpoint. Every call takes the time
+/// as a parameter and nothing in it sleeps, so tests drive it by hand; ``Node``
+/// binds it to a UDP socket and a real clock.
+///
+/// After each call, ``takeOutput()`` holds what to send and which queries ended.
+struct ProtocolEngine {
+    /// What the engine wants done after a call.
+    struct Output {
+        /// Datagrams to send (queries and resends; answers are returned by ``receive(_:from:now:)``).
+        var datagrams: [(address: NodeAddress, bytes: [UInt8])] = []
+        /// Queries of ``QueryPurpose/caller`` that ended, by transaction id.
+        var finished: [(key: UInt16, outcome: QueryOutcome)] = []
+        /// The asynchronous half of a checkpoint, when one ran.
+        var maintenance: MaintenanceWork?
+        /// The earliest deadline of the queries started since the last output: the node's
+        /// timer must wake by then.
+        var earliestNewDeadline: Timestamp?
+    }
+
+    /// Client name and version sent in `v`: "PK" and 0.1.
+    static let clientVersion: [UInt8] = [UInt8(ascii: "P"), UInt8(ascii: "K"), 0, 1]
+    /// Largest datagram decoded; anything bigger is not KRPC.
+    static let maxInboundDatagram = 4096
+
+    let id: NodeID
+    let configuration: NodeConfiguration
+    let storage: any NodeStorage
+    let logger: Logger
+    private let decoder = BencodeDecoder()
+    var random: NodeRandom
+
+    var table: RoutingTable
+    /// Values other nodes stored here (`store_value`).
+    var storedValues: ValueStore
+    /// Values this node published; republished before they expire.
+    var publishedValues: ValueStore
+    /// Peers announced with `announce_peer`, as compact addresses.
+    var announcedPeers: ValueStore
+    var tokens: WriteTokens
+    var transactions: TransactionTable<PendingQuery>
+    var stats: NodeStats
+    /// Handlers of methods added from outside the core, by method name.
+    var extensionHandlers: [String: QueryHandler] = [:]
+    /// What each recent responder said our address is (BEP 42 `ip`).
+    var addressVotes: [NodeAddress: NodeAddress] = [:]
+    /// Addresses of nodes that queried us, being pinged before they may enter the table.
+    var verifying: Set<NodeAddress> = []
+    /// Ids of full buckets' oldest nodes being pinged to see if they can be replaced.
+    var evicting: Set<NodeID> = []
+    /// Nodes that answered or queried us lately, newest first.
+    var recentAddresses = RecentAddresses()
+    /// When the next checkpoint runs.
+    var nextCheckpoint: Timestamp
+    var output = Output()
+
+    /// An engine resuming from `state`: its node id (or a new random one), contacts and values.
+    init(configuration: NodeConfiguration, state: StoredState, storage: any NodeStorage, random: NodeRandom,
+         logger: Logger, now: Timestamp) {
+        var random = random
+        let id = state.nodeID ?? NodeID.random(using: &random)
+        self.id = id
+        self.configuration = configuration
+        self.storage = storage
+        self.logger = logger
+        self.table = RoutingTable(ownID: id, bucketSize: configuration.bucketSize, now: now)
+        self.storedValues = ValueStore()
+        self.publishedValues = ValueStore(maxValuesPerKey: 1000, maxValues: 100_000)
+        self.announcedPeers = ValueStore(maxValuesPerKey: 1000, maxValues: 100_000)
+        self.tokens = WriteTokens(now: now, rotationInterval: configuration.checkpointInterval, generator: &random)
+        self.transactions = TransactionTable(start: UInt16.random(in: 0 ... .max, using: &random))
+        self.stats = NodeStats(nodeID: id, startedAt: now, databasePath: storage.path)
+        self.nextCheckpoint = now + configuration.firstCheckpoint
+        self.random = random
+        for entry in state.contacts where entry.id != id {
+            _ = table.insert(entry.contact, now: entry.lastSeen)
+        }
+        for record in state.storedValues { storedValues.store(record.value, at: record.key, now: record.refreshedAt) }
+        for record in state.publishedValues { publishedValues.store(record.value, at: record.key, now: record.refreshedAt) }
+    }
+
+    /// Hands over what the last calls produced.
+    mutating func takeOutput() -> Output {
+        defer { output = Output() }
+        return output
+    }
+
+    /// The next moment ``advance(to:)`` has work: a resend, a timeout or the checkpoint.
+    var nextDeadline: Timestamp {
+        transactions.values.reduce(nextCheckpoint) { min($0, $1.nextDeadline) }
+    }
+
+    // MARK: Inbound
+
+    /// Handles one datagram from `sender`; returns the answer to send back to it, if any.
+    mutating func receive(_ datagram: UnsafeRawBufferPointer, from sender: NodeAddress, now: Timestamp) -> [UInt8]? {
+        stats.packetsIn += 1
+        stats.bytesIn += datagram.count
+        guard datagram.count <= Self.maxInboundDatagram, sender.port != 0 else {
+            stats.malformedIn += 1
+            return nil
+        }
+        let message: KRPCMessage
+        do {
+            message = try KRPCMessage(try decoder.decode(datagram))
+        } catch let error as EnvelopeError {
+            stats.malformedIn += 1
+            return error.transactionID.map { errorReply(.protocolError(error.reason), transactionID: $0, to: sender) }
+        } catch {
+            stats.malformedIn += 1
+            return nil
+        }
+        switch message.body {
+        case .query(let method, let arguments):
+            return answer(method, Arguments(arguments), transactionID: message.transactionID, from: sender, now: now)
+        case .response(let response):
+            let arguments = Arguments(response, clientVersion: message.clientVersion,
+                                      observedAddress: message.observedAddress)
+            handleResponse(arguments, transactionID: message.transactionID, from: sender, now: now)
+        case .error(let error):
+            handleErrorReply(error, transactionID: message.transactionID, from: sender, now: now)
+        }
+        return nil
+    }
+
+    /// Adds a handler for a method the core does not speak (file sharing's `hello`).
+    mutating func register(_ method: String, handler: @escaping QueryHandler) {
+        extensionHandlers[method] = handler
+    }
+
+    private mutating func answer(_ method: String, _ arguments: Arguments, transactionID: [UInt8],
+                                 from sender: NodeAddress, now: Timestamp) -> [UInt8] {
+        do throws(KRPCError) {
+            let senderID = try arguments.nodeID("id")
+            let query = InboundQuery(method: method, arguments: arguments, sender: sender, senderID: senderID)
+            var response = try handle(query, now: now)
+            stats.methods[method, default: .init()].received += 1
+            response["id"] = .bytes(id.bytes)
+            let reply = KRPCMessage(transactionID: transactionID, body: .response(response),
+                                    clientVersion: Self.clientVersion, observedAddress: sender)
+            noteQuerier(Contact(id: senderID, address: sender), now: now)
+            return counted(reply.encoded())
+        } catch {
+            return errorReply(error, transactionID: transactionID, to: sender)
+        }
+    }
+
+    private mutating func errorReply(_ error: KRPCError, transactionID: [UInt8], to sender: NodeAddress) -> [UInt8] {
+        let reply = KRPCMessage(transactionID: transactionID, body: .error(error), clientVersion: Self.clientVersion,
+                                observedAddress: sender)
+        return counted(reply.encoded())
+    }
+
+    /// Counts a datagram the node is about to send.
+    mutating func counted(_ datagram: [UInt8]) -> [UInt8] {
+        stats.packetsOut += 1
+        stats.bytesOut += datagram.count
+        return datagram
+    }
+
+    func isAllowed(_ address: NodeAddress) -> Bool {
+        address.port != 0 && (configuration.allowLocalAddresses || !address.isLocal)
+    }
+
+    /// The address most recent responders agree we have.
+    var externalAddress: NodeAddress? {
+        var counts: [NodeAddress: Int] = [:]
+        for address in addressVotes.values { counts[address, default: 0] += 1 }
+        return counts.max { $0.value < $1.value }?.key
+    }
+
+    /// Counters, sizes and addresses, for `stats`.
+    var statistics: NodeStats {
+        var snapshot = stats
+        snapshot.tableSize = table.count
+        snapshot.bucketCount = table.buckets.count
+        snapshot.estimatedNetworkSize = table.estimatedNetworkSize
+        snapshot.keysHeld = storedValues.keyCount
+        snapshot.valuesHeld = storedValues.valueCount
+        snapshot.valuesPublished = publishedValues.valueCount
+        snapshot.externalAddress = externalAddress
+        return snapshot
+    }
+}

@@ -1,0 +1,101 @@
+import NIOCore
+
+/// The engine bound to the socket and the clock: datagrams in and out, queries awaited, timers run.
+extension Node {
+    /// Called by ``DatagramHandler`` on the event loop for each datagram of a read burst.
+    func receive(_ buffer: ByteBuffer, from socketAddress: SocketAddress) {
+        inReadBurst = true
+        guard !closed else { return }
+        guard let sender = NodeAddress(socketAddress) else {
+            engine.stats.malformedIn += 1
+            return
+        }
+        let now = self.now
+        let reply = buffer.withUnsafeReadableBytes { engine.receive($0, from: sender, now: now) }
+        if let reply { write(reply, to: socketAddress) }
+        process(engine.takeOutput())
+    }
+
+    /// Flushes the answers written during a burst of reads (one `sendmmsg` for many).
+    func flushWrites() {
+        inReadBurst = false
+        if unflushedWrites {
+            unflushedWrites = false
+            channel?.flush()
+        }
+    }
+
+    /// Sends a query and waits for its answer, resent and timed out on the configured schedule.
+    ///
+    /// - Parameters:
+    ///   - expectedID: the id we believe the node has. A timeout counts a failure against it
+    ///     in the routing table; an answer with another id removes it.
+    package func query(_ method: String, _ arguments: BencodeDictionary = BencodeDictionary(), to address: NodeAddress,
+                       expecting expectedID: NodeID? = nil) async -> QueryOutcome {
+        guard !closed, !Task.isCancelled else { return .cancelled }
+        guard let key = engine.startQuery(method, arguments, to: address, expecting: expectedID, now: now) else {
+            return .error(.server("too many queries in flight"))
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                waiting[key] = continuation
+                process(engine.takeOutput())
+            }
+        } onCancel: {
+            eventLoop.execute { self.assumeIsolated { $0.abandon(key) } }
+        }
+    }
+
+    func query(_ method: Method, _ arguments: BencodeDictionary = BencodeDictionary(), to address: NodeAddress,
+               expecting expectedID: NodeID? = nil) async -> QueryOutcome {
+        await query(method.rawValue, arguments, to: address, expecting: expectedID)
+    }
+
+    /// Releases a cancelled query's caller at once, but keeps the transaction until it is
+    /// answered or times out: a late answer still refreshes the node, and a timeout still
+    /// counts against it, so lookups that look past slow nodes do not hide dead ones.
+    private func abandon(_ key: UInt16) {
+        waiting.removeValue(forKey: key)?.resume(returning: .cancelled)
+    }
+
+    /// Carries out what the engine asked for: sends its datagrams, wakes the callers whose
+    /// queries ended, starts the checkpoint's network half, and keeps the timer early enough.
+    func process(_ output: ProtocolEngine.Output) {
+        for (address, bytes) in output.datagrams { write(bytes, to: address.socketAddress) }
+        for (key, outcome) in output.finished { waiting.removeValue(forKey: key)?.resume(returning: outcome) }
+        if let work = output.maintenance { startMaintenance(work) }
+        if let deadline = output.earliestNewDeadline, let timer, deadline < timer.deadline { armTimer() }
+    }
+
+    /// (Re)starts the one timer, set to the engine's next deadline.
+    func armTimer() {
+        guard !closed else { return }
+        timer?.task.cancel()
+        let deadline = engine.nextDeadline
+        let clock = configuration.clock
+        let task = Task {
+            do { try await clock.sleep(until: deadline) } catch { return }
+            if !Task.isCancelled { self.timerFired() }
+        }
+        timer = (task, deadline)
+    }
+
+    private func timerFired() {
+        guard !closed else { return }
+        engine.advance(to: now)
+        timer = nil
+        process(engine.takeOutput())
+        armTimer()
+    }
+
+    private func write(_ datagram: [UInt8], to socketAddress: SocketAddress) {
+        guard let channel, channel.isWritable else { return }
+        let envelope = AddressedEnvelope(remoteAddress: socketAddress, data: channel.allocator.buffer(bytes: datagram))
+        if inReadBurst {
+            channel.write(envelope, promise: nil)
+            unflushedWrites = true
+        } else {
+            channel.writeAndFlush(envelope, promise: nil)
+        }
+    }
+}
