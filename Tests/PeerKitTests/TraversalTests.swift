@@ -43,7 +43,7 @@ struct SimulatedNetwork: Sendable {
         for _ in 0..<10 {
             let target = NodeID.random(using: &generator)
             let seeds = Array(network.contacts.shuffled(using: &generator).prefix(3))
-            let result = await Traversal(target: target, width: 8, concurrency: 3).run(seeds: seeds) { contact in
+            let result = await Traversal(target: target, width: 8, concurrency: 3, clock: ManualClock()).run(seeds: seeds) { contact in
                 network.answer(contact, target: target)
             }
             #expect(result.closest.map(\.contact.id) == network.trueClosest(to: target))
@@ -58,7 +58,7 @@ struct SimulatedNetwork: Sendable {
         for _ in 0..<10 {
             let target = NodeID.random(using: &generator)
             let seeds = Array(network.contacts.filter { !network.dead.contains($0.id) }.prefix(4))
-            let result = await Traversal(target: target, width: 8, concurrency: 8).run(seeds: seeds) { contact in
+            let result = await Traversal(target: target, width: 8, concurrency: 8, clock: ManualClock()).run(seeds: seeds) { contact in
                 network.answer(contact, target: target)
             }
             // Dead nodes still fill others' tables, so a lookup may miss one of the true K closest;
@@ -75,21 +75,21 @@ struct SimulatedNetwork: Sendable {
         let network = SimulatedNetwork(size: 100, seed: 51)
         var generator = NodeRandom(seed: 52)
         let target = NodeID.random(using: &generator)
-        // The two nodes closest to the target hang until cancelled.
+        // The two nodes closest to the target answer only after 30 s.
         let hanging = Set(network.trueClosest(to: target, count: 2))
-        let started = ContinuousClock.now
-        var traversal = Traversal(target: target, width: 8, concurrency: 4)
-        traversal.stallTimeout = .milliseconds(100)
-        let result = await traversal.run(seeds: Array(network.contacts.prefix(4))) { contact -> TraversalAnswer<Bool> in
-            if hanging.contains(contact.id) {
-                try? await Task.sleep(for: .seconds(30))
-                return .failed
+        let clock = ManualClock()
+        let traversal = Traversal(target: target, width: 8, concurrency: 4, stallTimeout: .seconds(2), clock: clock)
+        let (result, elapsed) = await clock.drive {
+            await traversal.run(seeds: Array(network.contacts.prefix(4))) { contact -> TraversalAnswer<Bool> in
+                if hanging.contains(contact.id) {
+                    try? await clock.sleep(until: clock.now + .seconds(30))
+                    return .failed
+                }
+                return network.answer(contact, target: target)
             }
-            return network.answer(contact, target: target)
         }
-        // The hanging nodes answer only after 30 s: ending well before that is looking past them
-        // (alone this takes a fraction of a second; a full parallel test run can starve it for seconds).
-        #expect(ContinuousClock.now - started < .seconds(15))
+        #expect(elapsed >= .seconds(2), "it waited the stall timeout")
+        #expect(elapsed < .seconds(30), "and no longer: it looked past the slow nodes")
         let found = Set(result.closest.map(\.contact.id))
         #expect(found.isDisjoint(with: hanging))
         #expect(found == Set(network.trueClosest(to: target, count: 10).filter { !hanging.contains($0) }))
@@ -98,13 +98,15 @@ struct SimulatedNetwork: Sendable {
     @Test func usesALateAnswerFromAStalledNode() async {
         let network = SimulatedNetwork(size: 60, seed: 61)
         let target = network.contacts[5].id
-        var traversal = Traversal(target: target, width: 8, concurrency: 8)
-        traversal.stallTimeout = .milliseconds(20)
-        let result = await traversal.run(seeds: Array(network.contacts.prefix(8))) { contact -> TraversalAnswer<Bool> in
-            // Everyone is slower than the stall timeout: the lookup waits for the late answers
-            // rather than ending empty-handed, and follows them toward the target.
-            try? await Task.sleep(for: .milliseconds(60))
-            return network.answer(contact, target: target)
+        let clock = ManualClock()
+        let traversal = Traversal(target: target, width: 8, concurrency: 8, stallTimeout: .milliseconds(20), clock: clock)
+        let (result, _) = await clock.drive {
+            await traversal.run(seeds: Array(network.contacts.prefix(8))) { contact -> TraversalAnswer<Bool> in
+                // Everyone is slower than the stall timeout: the lookup waits for the late answers
+                // rather than ending empty-handed, and follows them toward the target.
+                try? await clock.sleep(until: clock.now + .milliseconds(60))
+                return network.answer(contact, target: target)
+            }
         }
         #expect(!result.closest.isEmpty)
         let seeds = Set(network.contacts.prefix(8).map(\.id))
@@ -115,27 +117,28 @@ struct SimulatedNetwork: Sendable {
         let network = SimulatedNetwork(size: 200, seed: 31)
         let counters = Mutex((now: 0, peak: 0))
         let target = network.contacts[0].id
-        // No stall timeout to speak of: a stalled query stops counting against the limit, and on a
-        // loaded machine even a 2 ms answer can look stalled.
-        let result = await Traversal(target: target, width: 8, concurrency: 3, stallTimeout: .seconds(3600))
-            .run(seeds: Array(network.contacts.suffix(10))) { contact in
+        let clock = ManualClock()
+        let traversal = Traversal(target: target, width: 8, concurrency: 3, stallTimeout: .seconds(2), clock: clock)
+        let (result, _) = await clock.drive {
+            await traversal.run(seeds: Array(network.contacts.suffix(10))) { contact in
                 counters.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
-                try? await Task.sleep(for: .milliseconds(2))
+                try? await clock.sleep(until: clock.now + .milliseconds(2))
                 counters.withLock { $0.now -= 1 }
                 return network.answer(contact, target: target)
             }
+        }
         let peak = counters.withLock { $0.peak }
-        #expect(peak <= 3)
+        #expect(peak == 3, "three in flight, never more")
         #expect(result.closest.first?.contact.id == target)
     }
 
     @Test func excludesTheLookingNodeAndEndsWithNoSeeds() async {
         let network = SimulatedNetwork(size: 50, seed: 41)
         let me = network.contacts[0]
-        let result = await Traversal(target: me.id, width: 8, concurrency: 3)
+        let result = await Traversal(target: me.id, width: 8, concurrency: 3, clock: ManualClock())
             .run(seeds: Array(network.contacts.prefix(5)), excluding: me.id) { contact in network.answer(contact, target: me.id) }
         #expect(!result.closest.contains { $0.contact.id == me.id })
-        let empty = await Traversal(target: me.id, width: 8, concurrency: 3)
+        let empty = await Traversal(target: me.id, width: 8, concurrency: 3, clock: ManualClock())
             .run(seeds: []) { contact in network.answer(contact, target: me.id) }
         #expect(empty.closest.isEmpty && empty.queried == 0)
     }
