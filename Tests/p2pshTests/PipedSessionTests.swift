@@ -94,11 +94,13 @@ import TestSupport
     }
 
     @Test func ctrlCCancelsTheRunningCommandAndEndsTheScript() async throws {
-        // Nobody listens on this port: the join would wait out its 9 s timeout.
+        // A node that never answers: the join would wait out its 9 s timeout. Its first ping
+        // arriving there shows that the join is running when Ctrl-C comes.
+        let silent = try SilentUDPPeer()
         let child = try ChildProcess(TestPaths.p2psh, ["--ephemeral", "--host", "127.0.0.1", "--port", "0"])
         defer { child.terminate() }
-        child.send("join 127.0.0.1:9\nstats\n")
-        try await Task.sleep(for: .milliseconds(500))
+        child.send("join \(silent.address)\nstats\n")
+        try #require(await silent.waitForDatagram(timeout: .seconds(20)), "the join sent no ping; stderr: \(child.stderr)")
         let started = Date()
         child.signal(SIGINT)
         let status = try await child.waitForExit(timeout: 5)

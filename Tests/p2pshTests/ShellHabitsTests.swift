@@ -50,12 +50,14 @@ import TestSupport
     }
 
     @Test func sigtermWhileAScriptCommandRunsExits143() async throws {
+        // A node that never answers: the join waits until the signal. Its first ping arriving
+        // there shows that the join is running.
+        let silent = try SilentUDPPeer()
         let child = try ChildProcess(TestPaths.p2psh, ["--host", "127.0.0.1"] + node)
         defer { child.terminate() }
-        // Nobody listens on port 9: the join waits until the signal.
-        child.send("help get\njoin 127.0.0.1:9\nstats\n")
+        child.send("help get\njoin \(silent.address)\nstats\n")
         _ = try await child.waitForLine(containing: "USAGE: get")
-        try await Task.sleep(for: .milliseconds(300))
+        try #require(await silent.waitForDatagram(timeout: .seconds(20)), "the join sent no ping; stderr: \(child.stderr)")
         child.signal(SIGTERM)
         #expect(try await child.waitForExit(timeout: 5) == 143)
         #expect(!child.stdout.contains("uptime_seconds"), "the rest of the script did not run")
