@@ -112,13 +112,7 @@ private struct ServerFixture {
 private func withServer(fetchResult: @escaping @Sendable (String) throws(SharingError) -> Data = { _ in Data(#"{"ok":true}"#.utf8) },
                         shareNothing: Bool = false, _ body: (ServerFixture) async throws -> Void) async throws {
     let fixture = try await ServerFixture.make(fetchResult: fetchResult, shareNothing: shareNothing)
-    do {
-        try await body(fixture)
-    } catch {
-        await fixture.stop()
-        throw error
-    }
-    await fixture.stop()
+    try await withTeardown { await fixture.stop() } body: { try await body(fixture) }
 }
 
 /// What `curl` got: status, body and the (last) response's headers, names lowercased.
@@ -159,16 +153,6 @@ private func fetch(_ url: String, method: HTTPMethod = .GET, headers: [(String, 
     let response = try await HTTPClient.shared.execute(request, timeout: .seconds(20))
     let body = try await response.body.collect(upTo: 64 << 20)
     return (Int(response.status.code), response.headers, Data(buffer: body))
-}
-
-/// Waits up to `seconds` for `condition`.
-private func eventually(_ seconds: Double = 5, _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    return try await condition()
 }
 
 @Suite(.timeLimit(.minutes(2))) struct FileServerTests {
@@ -608,7 +592,7 @@ private func eventually(_ seconds: Double = 5, _ condition: () async throws -> B
             let slow = try ChildProcess("/usr/bin/curl", ["--silent", "--limit-rate", "200k", "--max-time", "60",
                                                           "--output", scratch + "/slow", fixture.url + "/files/big.bin"])
             defer { slow.terminate() }
-            let started = try await eventually(10) {
+            let started = await eventually(timeout: .seconds(10)) {
                 ((try? FileManager.default.attributesOfItem(atPath: scratch + "/slow")[.size] as? NSNumber)?.intValue ?? 0) > 0
             }
             #expect(started)

@@ -44,126 +44,150 @@ import TestSupport
 
     /// Announces until at least one node took the announcement (bounded). The peer's own
     /// background loop may have announced first: that counts too.
-    static func announce(_ node: SharingNode) async throws {
-        for _ in 0..<20 {
-            if await node.peer.announceDue() > 0 { return }
-            if await node.peer.announcements.values.contains(where: { $0.acknowledgements > 0 }) { return }
-            try await Task.sleep(for: .milliseconds(100))
+    static func announce(_ node: SharingNode) async {
+        let taken = await eventually(timeout: .seconds(3), every: .milliseconds(100)) {
+            if await node.peer.announceDue() > 0 { return true }
+            return await node.peer.announcements.values.contains { $0.acknowledgements > 0 }
         }
-        Issue.record("no node took the announcement")
+        #expect(taken, "no node took the announcement")
+    }
+
+    /// Starts nodes with `starts`, one after another, runs `body` with them, and closes every
+    /// node started (awaited), whether a start or `body` threw.
+    static func withNodes(_ starts: [() async throws -> SharingNode], _ body: ([SharingNode]) async throws -> Void) async throws {
+        var started: [SharingNode] = []
+        do {
+            for start in starts { started.append(try await start()) }
+        } catch {
+            for node in started { await node.close() }
+            throw error
+        }
+        let nodes = started
+        try await withTeardown { for node in nodes { await node.close() } } body: { try await body(nodes) }
     }
 
     @Test func aFileSharedByOneNodeIsFetchedByNameAndByHashThroughTheDHT() async throws {
         let content = testBytes(2 * SharedFile.pieceSize + 12_345, seed: 1)
-        let a = try await Self.start(files: ["report.bin": content])
-        let b = try await Self.start()
-        let c = try await Self.start()
-        defer { Task { for n in [a, b, c] { await n.close() } } }
-        try await Self.join(b, to: a)
-        try await Self.join(c, to: a)
-        try await Self.join(c, to: b)
-        try await Self.announce(a)
+        try await Self.withNodes([
+            { try await Self.start(files: ["report.bin": content]) },
+            { try await Self.start() },
+            { try await Self.start() },
+        ]) { nodes in
+            let (a, b, c) = (nodes[0], nodes[1], nodes[2])
+            try await Self.join(b, to: a)
+            try await Self.join(c, to: a)
+            try await Self.join(c, to: b)
+            await Self.announce(a)
 
-        let sources = SourceLog()
-        let byName = try await c.peer.fetch("report.bin", resolved: { plan in sources.add(plan.source) })
-        #expect(!byName.alreadyPresent)
-        #expect(byName.shared)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: c.share + "/report.bin")) == Data(content))
-        #expect(sources.all == [.dht])
+            let sources = SourceLog()
+            let byName = try await c.peer.fetch("report.bin", resolved: { plan in sources.add(plan.source) })
+            #expect(!byName.alreadyPresent)
+            #expect(byName.shared)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: c.share + "/report.bin")) == Data(content))
+            #expect(sources.all == [.dht])
 
-        let elsewhere = TestPaths.temporaryDirectory()
-        let sha256 = byName.sha256
-        let byHash = try await b.peer.fetch(sha256, to: elsewhere)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: elsewhere + "/report.bin")) == Data(content))
-        #expect(byHash.sha256 == sha256)
+            let elsewhere = TestPaths.temporaryDirectory()
+            let sha256 = byName.sha256
+            let byHash = try await b.peer.fetch(sha256, to: elsewhere)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: elsewhere + "/report.bin")) == Data(content))
+            #expect(byHash.sha256 == sha256)
 
-        // Fetching what is already shared downloads nothing.
-        let again = try await c.peer.fetch("report.bin")
-        #expect(again.alreadyPresent)
-        let stats = await c.peer.statistics()
-        #expect(stats.fetchesSucceeded == 2)
-        #expect(stats.bytesDownloaded == Int64(content.count))
+            // Fetching what is already shared downloads nothing.
+            let again = try await c.peer.fetch("report.bin")
+            #expect(again.alreadyPresent)
+            let stats = await c.peer.statistics()
+            #expect(stats.fetchesSucceeded == 2)
+            #expect(stats.bytesDownloaded == Int64(content.count))
+        }
     }
 
     @Test func aFileTwoHopsAwayIsFoundByTheNeighbourQueryWithoutTheDHT() async throws {
         let content = testBytes(300_000, seed: 2)
-        let a = try await Self.start(announces: false, files: ["far.txt": content])
-        let b = try await Self.start(announces: false)
-        let c = try await Self.start(announces: false)
-        defer { Task { for n in [a, b, c] { await n.close() } } }
-        try await Self.join(b, to: a)  // a and b are neighbours
-        try await Self.join(c, to: b)  // b and c are neighbours; a is not c's neighbour
-        #expect(await !c.peer.neighbours().map(\.id).contains(a.node.id))
-        #expect(await c.peer.neighbours().map(\.id) == [b.node.id])
+        try await Self.withNodes([
+            { try await Self.start(announces: false, files: ["far.txt": content]) },
+            { try await Self.start(announces: false) },
+            { try await Self.start(announces: false) },
+        ]) { nodes in
+            let (a, b, c) = (nodes[0], nodes[1], nodes[2])
+            try await Self.join(b, to: a)  // a and b are neighbours
+            try await Self.join(c, to: b)  // b and c are neighbours; a is not c's neighbour
+            #expect(await !c.peer.neighbours().map(\.id).contains(a.node.id))
+            #expect(await c.peer.neighbours().map(\.id) == [b.node.id])
 
-        let sources = SourceLog()
-        let report = try await c.peer.fetch("far.txt", resolved: { plan in sources.add(plan.source) })
-        #expect(sources.all == [.neighbours])
-        #expect(report.providers == 1)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: c.share + "/far.txt")) == Data(content))
+            let sources = SourceLog()
+            let report = try await c.peer.fetch("far.txt", resolved: { plan in sources.add(plan.source) })
+            #expect(sources.all == [.neighbours])
+            #expect(report.providers == 1)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: c.share + "/far.txt")) == Data(content))
+        }
     }
 
     @Test func aFileHeldByThreeProvidersComesFromMoreThanOne() async throws {
         let content = testBytes(12 * SharedFile.pieceSize, seed: 3)
-        var providers: [SharingNode] = []
-        for _ in 0..<3 { providers.append(try await Self.start(files: ["big.bin": content])) }
-        let fetcher = try await Self.start()
-        let everyone = providers + [fetcher]
-        defer { Task { for n in everyone { await n.close() } } }
-        for provider in providers.dropFirst() { try await Self.join(provider, to: providers[0]) }
-        try await Self.join(fetcher, to: providers[0])
-        for provider in providers { try await Self.announce(provider) }
+        let starts = Array(repeating: { try await Self.start(files: ["big.bin": content]) }, count: 3)
+        try await Self.withNodes(starts + [{ try await Self.start() }]) { everyone in
+            let (providers, fetcher) = (Array(everyone.prefix(3)), everyone[3])
+            for provider in providers.dropFirst() { try await Self.join(provider, to: providers[0]) }
+            try await Self.join(fetcher, to: providers[0])
+            for provider in providers { await Self.announce(provider) }
 
-        let counted = SourceLog()
-        let report = try await fetcher.peer.fetch("big.bin", resolved: { plan in counted.add(plan.source, providers: plan.providers.count) })
-        #expect(counted.providerCounts.first == 3)
-        #expect(report.providers > 1)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: fetcher.share + "/big.bin")) == Data(content))
-        var uploaded: Int64 = 0
-        for provider in providers { uploaded += await provider.peer.statistics().bytesUploaded }
-        #expect(uploaded >= Int64(content.count))
+            let counted = SourceLog()
+            let report = try await fetcher.peer.fetch("big.bin", resolved: { plan in counted.add(plan.source, providers: plan.providers.count) })
+            #expect(counted.providerCounts.first == 3)
+            #expect(report.providers > 1)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: fetcher.share + "/big.bin")) == Data(content))
+            var uploaded: Int64 = 0
+            for provider in providers { uploaded += await provider.peer.statistics().bytesUploaded }
+            #expect(uploaded >= Int64(content.count))
+        }
     }
 
     @Test func aMissingFileIsReportedAsNotFound() async throws {
-        let a = try await Self.start()
-        let b = try await Self.start()
-        defer { Task { for n in [a, b] { await n.close() } } }
-        try await Self.join(b, to: a)
-        await #expect(throws: SharingError.fileNotFound("\"nothing-here.txt\"")) {
-            _ = try await b.peer.fetch("nothing-here.txt")
+        try await Self.withNodes([
+            { try await Self.start() },
+            { try await Self.start() },
+        ]) { nodes in
+            let (a, b) = (nodes[0], nodes[1])
+            try await Self.join(b, to: a)
+            await #expect(throws: SharingError.fileNotFound("\"nothing-here.txt\"")) {
+                _ = try await b.peer.fetch("nothing-here.txt")
+            }
+            #expect(await b.peer.statistics().fetchesFailed == 1)
         }
-        #expect(await b.peer.statistics().fetchesFailed == 1)
     }
 
     @Test func aTrustedAdminOrdersAFetchOverHTTP() async throws {
         let content = testBytes(100_000, seed: 4)
-        let a = try await Self.start(files: ["ordered.txt": content])
-        let b = try await Self.start()
-        defer { Task { for n in [a, b] { await n.close() } } }
-        try await Self.join(b, to: a)
-        try await Self.announce(a)
-        let url = "http://127.0.0.1:\(await b.peer.httpPort)/admin/fetch?file=ordered.txt"
+        try await Self.withNodes([
+            { try await Self.start(files: ["ordered.txt": content]) },
+            { try await Self.start() },
+        ]) { nodes in
+            let (a, b) = (nodes[0], nodes[1])
+            try await Self.join(b, to: a)
+            await Self.announce(a)
+            let url = "http://127.0.0.1:\(await b.peer.httpPort)/admin/fetch?file=ordered.txt"
 
-        // Without the secret, or with a wrong one: 401, and nothing is fetched.
-        for header in [nil, "Bearer wrong-secret-0123456789abcdef"] {
+            // Without the secret, or with a wrong one: 401, and nothing is fetched.
+            for header in [nil, "Bearer wrong-secret-0123456789abcdef"] {
+                var request = HTTPClientRequest(url: url)
+                request.method = .POST
+                if let header { request.headers.add(name: "Authorization", value: header) }
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+                #expect(response.status == .unauthorized)
+                _ = try await response.body.collect(upTo: 1 << 16)
+            }
+            #expect(!FileManager.default.fileExists(atPath: b.share + "/ordered.txt"))
+
             var request = HTTPClientRequest(url: url)
             request.method = .POST
-            if let header { request.headers.add(name: "Authorization", value: header) }
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-            #expect(response.status == .unauthorized)
-            _ = try await response.body.collect(upTo: 1 << 16)
+            request.headers.add(name: "Authorization", value: "Bearer \(Self.secret.text)")
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            #expect(response.status == .ok)
+            let body = try await response.body.collect(upTo: 1 << 16)
+            let report = try JSONDecoder().decode(FetchReport.self, from: Data(buffer: body))
+            #expect(report.sha256 == (try await a.peer.files()).first?.sha256)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: b.share + "/ordered.txt")) == Data(content))
         }
-        #expect(!FileManager.default.fileExists(atPath: b.share + "/ordered.txt"))
-
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Authorization", value: "Bearer \(Self.secret.text)")
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        #expect(response.status == .ok)
-        let body = try await response.body.collect(upTo: 1 << 16)
-        let report = try JSONDecoder().decode(FetchReport.self, from: Data(buffer: body))
-        #expect(report.sha256 == (try await a.peer.files()).first?.sha256)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: b.share + "/ordered.txt")) == Data(content))
     }
 }
 

@@ -148,15 +148,25 @@ private typealias Request = PieceScheduler.Request
             steps += 1
             #expect(steps < 10_000, "does not end")
             if steps >= 10_000 { return }
+            let before = (0..<providers).map { provider in inFlight.count { $0.provider == provider } }
             for request in scheduler.nextRequests() {
                 #expect(!scheduler.have[request.piece], "piece \(request.piece) is present")
                 #expect(!scheduler.standings[request.provider].isDropped)
                 inFlight.append(request)
             }
             for provider in 0..<providers {
-                let slots = switch scheduler.standings[provider] { case .active: scheduler.requestsPerProvider; default: 1 }
-                #expect(inFlight.filter { $0.provider == provider && !scheduler.standings[provider].isDropped }.count <= slots
-                        || scheduler.standings[provider] == .demoted)
+                // An active provider has requestsPerProvider slots, a demoted one 1, a dropped one
+                // none. A provider demoted or dropped with more in flight than that keeps them
+                // (they may still verify), but gets no new request until it is under its limit.
+                let limit = switch scheduler.standings[provider] {
+                case .active: scheduler.requestsPerProvider
+                case .demoted: 1
+                case .dropped: 0
+                }
+                let now = inFlight.count { $0.provider == provider }
+                #expect(now == scheduler.inFlight[provider], "the scheduler counts what is in flight")
+                #expect(now <= max(limit, before[provider]),
+                        "provider \(provider) (\(scheduler.standings[provider])) went from \(before[provider]) to \(now) in flight, limit \(limit)")
             }
             guard !inFlight.isEmpty else {
                 Issue.record("nothing in flight, but neither complete nor failed")

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Synchronization
+import TestSupport
 @testable import PeerKit
 
 /// A bare UDP socket on 127.0.0.1 that sends hand-made datagrams, for hostile-input tests.
@@ -42,17 +43,18 @@ final class RawUDPClient: Sendable {
 
     /// The next response or error. Queries are skipped: the node pings unknown queriers to verify them.
     func nextReply(timeout: Double = 2) async throws -> BencodeDictionary? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            let next: [UInt8]? = collector.received.withLock { $0.isEmpty ? nil : $0.removeFirst() }
-            if let next {
+        var reply: BencodeDictionary?
+        _ = try await eventually(timeout: .seconds(timeout), every: .milliseconds(5)) {
+            while let next: [UInt8] = collector.received.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
                 let message = try BencodeDecoder().decode(next).dictionaryValue
-                if message?["y"] != "q" { return message }
-                continue
+                if message?["y"] != "q" {
+                    reply = message
+                    return true
+                }
             }
-            try await Task.sleep(for: .milliseconds(5))
+            return false
         }
-        return nil
+        return reply
     }
 
     /// Responses and errors received and not yet read.

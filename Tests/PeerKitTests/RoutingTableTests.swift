@@ -100,14 +100,23 @@ import Testing
         }
     }
 
+    /// The estimate fits the distances of the 8 nodes closest to the own id, so one node's
+    /// estimate is spread widely: simulating this table on random 2000-node networks, 93% of
+    /// single estimates fall within a factor of 2 and 99% within 0.45-2.8 times the true size.
+    /// The median of 25 nodes' estimates of one network is tight: over 300 simulated networks it
+    /// stayed within 1534...2676 (0.77-1.34 times). So: the median is within a factor of 1.5.
     @Test func networkSizeEstimateIsInTheRightRange() {
+        let size = 2000
         var generator = NodeRandom(seed: 9)
-        let ids = (0..<2000).map { _ in NodeID.random(using: &generator) }
-        var table = RoutingTable(ownID: ids[0], now: start)
-        for (index, id) in ids.dropFirst().enumerated() {
-            _ = table.insert(Contact(id: id, address: NodeAddress(host: .ipv4(1), port: UInt16(index + 1))), now: start)
-        }
-        #expect((500...8000).contains(table.estimatedNetworkSize), "\(table.estimatedNetworkSize)")
+        let ids = (0..<size).map { _ in NodeID.random(using: &generator) }
+        let contacts = ids.enumerated().map { Contact(id: $1, address: NodeAddress(host: .ipv4(1), port: UInt16($0 + 1))) }
+        let estimates = ids.prefix(25).map { own in
+            var table = RoutingTable(ownID: own, now: start)
+            for contact in contacts { _ = table.insert(contact, now: start) }
+            return table.estimatedNetworkSize
+        }.sorted()
+        let median = estimates[estimates.count / 2]
+        #expect(Double(median) >= Double(size) / 1.5 && Double(median) <= Double(size) * 1.5, "\(estimates)")
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import NIOPosix
+import TestSupport
 @testable import PeerKit
 
 /// Real nodes on 127.0.0.1 in this process, for multi-node tests.
@@ -21,10 +22,23 @@ enum TestNetwork {
         try await Node.start(configuration, on: MultiThreadedEventLoopGroup.singleton)
     }
 
-    static func startNodes(_ count: Int) async throws -> [Node] {
+    /// Starts `count` nodes; if one fails to start, the ones already started are closed.
+    static func startNodes(_ count: Int, _ configuration: NodeConfiguration = configuration()) async throws -> [Node] {
         var nodes: [Node] = []
-        for _ in 0..<count { nodes.append(try await startNode()) }
+        do {
+            for _ in 0..<count { nodes.append(try await startNode(configuration)) }
+        } catch {
+            await close(nodes)
+            throw error
+        }
         return nodes
+    }
+
+    /// Runs `body` with `count` fresh nodes, and closes them (awaited) whether it returns or throws.
+    static func withNodes<T>(_ count: Int, _ configuration: NodeConfiguration = configuration(),
+                             _ body: ([Node]) async throws -> T) async throws -> T {
+        let nodes = try await startNodes(count, configuration)
+        return try await withTeardown { await close(nodes) } body: { try await body(nodes) }
     }
 
     static func close(_ nodes: [Node]) async {

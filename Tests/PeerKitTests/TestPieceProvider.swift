@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import Synchronization
+import TestSupport
 @testable import FileSharing
 @testable import PeerKit
 
@@ -60,7 +61,7 @@ final class TestPieceProvider: Sendable {
         let faults: Faults
         /// Start offsets of the piece requests answered (whole or not), in order.
         let requests = Mutex<[Int64]>([])
-        let stopper = Mutex<(@Sendable () -> Void)?>(nil)
+        let stopper = Mutex<(@Sendable () async -> Void)?>(nil)
         /// Set when the server stops: handlers that stall give up.
         let stopped = Atomic<Bool>(false)
 
@@ -126,7 +127,7 @@ final class TestPieceProvider: Sendable {
         state.stopper.withLock { [state] in
             $0 = {
                 state.stopped.store(true, ordering: .relaxed)
-                Task { await services.triggerGracefulShutdown() }
+                await services.triggerGracefulShutdown()
             }
         }
         let port = try await withTestTimeout(.seconds(10)) { await ports.first { _ in true } }
@@ -185,7 +186,7 @@ extension TestPieceProvider.State {
         let dying = faults.dieAfterPieces.map { served > $0 } ?? false
         if dying {
             let stop = stopper.withLock { $0 }
-            stop?()
+            await stop?()
         }
         let (delay, stall) = (faults.delay, faults.stall)
         let extra = faults.extraBytes
@@ -195,8 +196,9 @@ extension TestPieceProvider.State {
                 var half = ByteBuffer()
                 for part in parts { half.writeImmutableBuffer(part) }
                 try await writer.write(half.getSlice(at: 0, length: length / 2)!)
-                // Stall until the client gives up (and closes), or the server stops.
-                while stall, !self.stopped.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(20)) }
+                // Stall until the client gives up (and closes: this task is cancelled), or the server
+                // stops, or a minute passes.
+                if stall { _ = await eventually(timeout: .seconds(60)) { self.stopped.load(ordering: .relaxed) } }
                 throw TestProviderError.timedOut  // closes the connection mid-body
             }
             try await writer.write(contentsOf: parts)

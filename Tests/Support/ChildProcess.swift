@@ -17,11 +17,13 @@ public final class ChildProcess: Sendable {
 
     private let output = Output()
 
-    /// Starts `executable`; stdin stays open until ``closeInput()``.
-    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+    /// Starts `executable`, in `currentDirectory` if given; stdin stays open until ``closeInput()``.
+    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                currentDirectory: String? = nil) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         var merged = ProcessInfo.processInfo.environment
         for (key, value) in environment { merged[key] = value }
         process.environment = merged
@@ -57,19 +59,20 @@ public final class ChildProcess: Sendable {
     /// Waits until stdout has a line containing `text`, and returns that line.
     @discardableResult
     public func waitForLine(containing text: String, timeout: Double = 10) async throws -> String {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if let line = stdout.split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
-            try await Task.sleep(for: .milliseconds(20))
+        var found: Substring?
+        _ = await eventually(timeout: .seconds(timeout)) {
+            found = stdout.split(separator: "\n").first { $0.contains(text) }
+            return found != nil
         }
-        throw Timeout(description: "no line containing '\(text)' within \(timeout) s; stdout: \(stdout); stderr: \(stderr)")
+        guard let found else {
+            throw Timeout(description: "no line containing '\(text)' within \(timeout) s; stdout: \(stdout); stderr: \(stderr)")
+        }
+        return String(found)
     }
 
     /// Waits for the process to exit and returns its status; kills it if it overruns.
     public func waitForExit(timeout: Double = 30) async throws -> Int32 {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        if process.isRunning {
+        if await !eventually(timeout: .seconds(timeout), { !process.isRunning }) {
             process.interrupt()
             kill(process.processIdentifier, SIGKILL)
             throw Timeout(description: "still running after \(timeout) s; stdout: \(stdout); stderr: \(stderr)")
@@ -86,9 +89,9 @@ public final class ChildProcess: Sendable {
 
     /// Runs a program to completion with `input` on stdin.
     public static func run(_ executable: String, _ arguments: [String], input: String = "",
-                           environment: [String: String] = [:],
+                           environment: [String: String] = [:], currentDirectory: String? = nil,
                            timeout: Double = 60) async throws -> (status: Int32, stdout: String, stderr: String) {
-        let child = try ChildProcess(executable, arguments, environment: environment)
+        let child = try ChildProcess(executable, arguments, environment: environment, currentDirectory: currentDirectory)
         child.send(input)
         child.closeInput()
         let status = try await child.waitForExit(timeout: timeout)

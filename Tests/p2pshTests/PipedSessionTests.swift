@@ -94,11 +94,13 @@ import TestSupport
     }
 
     @Test func ctrlCCancelsTheRunningCommandAndEndsTheScript() async throws {
-        // Nobody listens on this port: the join would wait out its 9 s timeout.
+        // A node that never answers: the join would wait out its 9 s timeout. Its first ping
+        // arriving there shows that the join is running when Ctrl-C comes.
+        let silent = try SilentUDPPeer()
         let child = try ChildProcess(TestPaths.p2psh, ["--ephemeral", "--host", "127.0.0.1", "--port", "0"])
         defer { child.terminate() }
-        child.send("join 127.0.0.1:9\nstats\n")
-        try await Task.sleep(for: .milliseconds(500))
+        child.send("join \(silent.address)\nstats\n")
+        try #require(await silent.waitForDatagram(timeout: .seconds(20)), "the join sent no ping; stderr: \(child.stderr)")
         let started = Date()
         child.signal(SIGINT)
         let status = try await child.waitForExit(timeout: 5)
@@ -106,5 +108,39 @@ import TestSupport
         #expect(Date().timeIntervalSince(started) < 3)
         #expect(child.stderr.contains("join: interrupted"))
         #expect(!child.stdout.contains("uptime_seconds"), "the rest of the script did not run")
+    }
+
+    @Test func ephemeralSessionWritesNoFiles() async throws {
+        // Every place p2psh could find to write to by itself: the working directory, and the
+        // default data directory under HOME or XDG_DATA_HOME.
+        let root = TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let (workingDirectory, home, dataHome) = (root + "/cwd", root + "/home", root + "/xdg")
+        for directory in [workingDirectory, home, dataHome] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let seed = try await ShellProcess.start()
+        defer { seed.child.terminate() }
+        let script = "join \(seed.address)\nstore greeting hello\nget greeting\nstats\n"
+        func session(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+            try await ChildProcess.run(TestPaths.p2psh, ["--host", "127.0.0.1", "--port", "0"] + arguments, input: script,
+                                       environment: ["HOME": home, "XDG_DATA_HOME": dataHome],
+                                       currentDirectory: workingDirectory)
+        }
+
+        let ephemeral = try await session(["--ephemeral"])
+        #expect(ephemeral.status == 0, "\(ephemeral.stderr)")
+        #expect(ephemeral.stdout.contains("hello"), "\(ephemeral.stdout)")
+        #expect(!ephemeral.stdout.contains(".sqlite"), "stats names no database file: \(ephemeral.stdout)")
+        for directory in [workingDirectory, home, dataHome] {
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty, "\(directory) was written to")
+        }
+
+        // The control: the same session without --ephemeral writes to the default data
+        // directory, so the directories above were where a write would have gone.
+        let persistent = try await session([])
+        #expect(persistent.status == 0, "\(persistent.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dataHome + "/p2psh/node-0.sqlite"))
+        _ = try await seed.exit()
     }
 }
