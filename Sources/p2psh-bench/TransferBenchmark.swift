@@ -115,7 +115,7 @@ enum TransferBenchmark {
         guard FileManager.default.createFile(atPath: path, contents: nil),
               let handle = FileHandle(forWritingAtPath: path) else { throw BenchError("cannot create \(path)") }
         defer { try? handle.close() }
-        var generator = NodeRandom(seed: 42)
+        var generator = SystemRandomNumberGenerator()
         var hasher = SHA256()
         var written: Int64 = 0
         var chunk = [UInt64](repeating: 0, count: 1 << 17)  // 1 MiB

@@ -10,7 +10,7 @@ extension FileSharingPeer {
     /// within seconds), otherwise every 30 s.
     func maintain() async {
         while !Task.isCancelled {
-            if node.configuration.clock.now - lastRescan >= configuration.rescanInterval {
+            if ContinuousClock.now - lastRescan >= configuration.rescanInterval {
                 await rescan()
             }
             await announceDue()
@@ -20,7 +20,7 @@ extension FileSharingPeer {
 
     /// Rescans the share directory; new files are announced by the next ``announceDue()``.
     func rescan() async {
-        lastRescan = node.configuration.clock.now
+        lastRescan = ContinuousClock.now
         guard let index else { return }
         do {
             _ = try await index.scan()
@@ -38,9 +38,9 @@ extension FileSharingPeer {
     /// Announces every shared file that was never taken by a node, or not for
     /// ``SharingConfiguration/announceInterval``; returns how many files were announced.
     @discardableResult
-    public func announceDue() async -> Int {
+    func announceDue() async -> Int {
         guard configuration.announces, let index, httpPort > 0, !(await node.routingTable().isEmpty) else { return 0 }
-        let now = node.configuration.clock.now
+        let now = ContinuousClock.now
         let files = await index.files
         let current = Set(files.map(\.path))
         for path in announcements.keys where !current.contains(path) { announcements[path] = nil }

@@ -21,7 +21,7 @@ extension FileSharingPeer {
     }
 
     /// The peers that introduced themselves, most recently seen first.
-    public func neighbours() -> [Neighbour] {
+    func neighbours() -> [Neighbour] {
         neighbourTable.values.sorted { $0.lastSeen > $1.lastSeen }
     }
 
@@ -34,10 +34,10 @@ extension FileSharingPeer {
     /// that gives its own becomes a neighbour.
     func registerHello() async {
         let port = Int64(httpPort)
-        await node.register(Self.helloMethod) { [weak self] query throws(KRPCError) in
-            if let theirs = try query.arguments.optionalInteger("port", in: 1...65535), let self {
-                let address = NodeAddress(host: query.sender.host, port: UInt16(theirs))
-                Task { await self.recordNeighbour(query.senderID, at: address) }
+        await node.register(Self.helloMethod) { [weak self] arguments, sender throws(KRPCError) in
+            if let theirs = try arguments.optionalInteger("port", in: 1...65535), let self {
+                let address = NodeAddress(host: sender.address.host, port: UInt16(theirs))
+                Task { await self.recordNeighbour(sender.id, at: address) }
             }
             return ["port": .integer(port)]
         }
@@ -58,6 +58,6 @@ extension FileSharingPeer {
            let oldest = neighbourTable.values.min(by: { $0.lastSeen < $1.lastSeen }) {
             neighbourTable[oldest.id] = nil
         }
-        neighbourTable[id] = Neighbour(id: id, httpAddress: httpAddress, lastSeen: node.configuration.clock.now)
+        neighbourTable[id] = Neighbour(id: id, httpAddress: httpAddress, lastSeen: ContinuousClock.now)
     }
 }

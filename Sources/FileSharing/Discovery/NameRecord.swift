@@ -5,10 +5,10 @@ import PeerKit
 /// A name may have several records (different files shared under one name); each is a
 /// separate value, and the fetcher tries them in turn.
 public struct NameRecord: Sendable, Hashable {
-    public var sha256: [UInt8]
-    public var size: Int64
+    var sha256: [UInt8]
+    var size: Int64
 
-    public init(sha256: [UInt8], size: Int64) {
+    init(sha256: [UInt8], size: Int64) {
         self.sha256 = sha256
         self.size = size
     }
@@ -21,7 +21,7 @@ public struct NameRecord: Sendable, Hashable {
 
     /// The info hash under which providers of a content announce themselves: the first 20
     /// bytes of its SHA-256, as BEP 52 puts v2 info hashes in the DHT.
-    public static func infoHash(sha256: [UInt8]) -> NodeID {
+    static func infoHash(sha256: [UInt8]) -> NodeID {
         NodeID(bytes: Array(sha256.prefix(NodeID.byteCount)))!
     }
 

@@ -3,10 +3,10 @@ import Foundation
 
 /// A peer that introduced itself with `hello`: a node that shares files over HTTP and
 /// can be asked "who has NAME?" (the neighbour query of the file-sharing seed).
-public struct Neighbour: Sendable, Hashable {
-    public var id: NodeID
+struct Neighbour: Sendable, Hashable {
+    var id: NodeID
     /// Where the neighbour serves HTTP: its UDP host with the port it announced.
-    public var httpAddress: NodeAddress
+    var httpAddress: NodeAddress
     /// When it last introduced itself or answered one of our introductions.
-    public var lastSeen: Timestamp
+    var lastSeen: ContinuousClock.Instant
 }

@@ -30,7 +30,7 @@ import NIOPosix
 ///
 /// Cancelling the calling task stops the download quickly; the temporary file stays for a
 /// resume and the final name is never created.
-public enum Download {
+package enum Download {
     /// Fetches the piece list of the file with SHA-256 `sha256` from the first of
     /// `providers` (base URLs such as "http://127.0.0.1:7001") that answers with a usable
     /// one, and says which provider that was.
@@ -38,7 +38,7 @@ public enum Download {
     /// - Throws: ``SharingError/badPieceList(_:)`` when every provider answered with an
     ///   unusable list; ``SharingError/fetchFailed(_:)`` saying why each provider failed
     ///   otherwise; ``SharingError/cancelled``.
-    public static func pieceList(sha256: [UInt8], providers: [String], client: HTTPClient,
+    package static func pieceList(sha256: [UInt8], providers: [String], client: HTTPClient,
                                  options: DownloadOptions = DownloadOptions()) async throws(SharingError)
         -> (pieces: ValidatedPieceList, provider: String) {
         let clients = providerClients(providers, client)
@@ -78,7 +78,7 @@ public enum Download {
     ///   ``SharingError/badPieceList(_:)`` when the pieces do not make the file with the list's
     ///   SHA-256 (the temporary file is then removed); ``SharingError/cancelled``;
     ///   ``SharingError/storage(_:)`` for file system failures.
-    public static func run(pieces list: ValidatedPieceList, providers: [String], into directory: String, name: String,
+    package static func run(pieces list: ValidatedPieceList, providers: [String], into directory: String, name: String,
                            client: HTTPClient, options: DownloadOptions = DownloadOptions(),
                            progress: @escaping @Sendable (DownloadProgress) -> Void = { _ in }) async throws(SharingError)
         -> DownloadReport {

@@ -1,28 +1,28 @@
 import PeerKit
 /// Tuning of a ``Download``. The defaults suit loopback and LAN transfers of 1 MiB pieces.
-public struct DownloadOptions: Sendable, Hashable {
+package struct DownloadOptions: Sendable, Hashable {
     /// Piece requests kept in flight at each provider, so that a round trip per piece does
     /// not limit throughput. Memory in use is about (providers × this) pieces.
-    public var requestsPerProvider: Int
+    var requestsPerProvider: Int
     /// Corrupt pieces after which a provider is dropped (after the first it is demoted to
     /// one request at a time).
-    public var corruptPieceLimit: Int
+    var corruptPieceLimit: Int
     /// Failed requests in a row (connection refused or reset, timeout, 5xx) after which a
     /// provider is dropped.
-    public var failureLimit: Int
+    var failureLimit: Int
     /// The longest a provider may take to accept a connection and answer with a response
     /// head. A provider that refuses connections fails after this time when the HTTP client
     /// retries connecting (AsyncHTTPClient's default), and at once when it does not
     /// (`connectionPool.retryConnectionEstablishment = false`, better for peers that come and go).
-    public var responseTimeout: Duration
+    var responseTimeout: Duration
     /// The longest a single request (a piece, or the piece list) may take, head and body.
     /// A backstop against a provider that stops sending; give the HTTP client a read timeout
     /// too, which notices a silent connection sooner.
-    public var requestTimeout: Duration
+    var requestTimeout: Duration
     /// The longest piece list accepted, in bytes of JSON (a 1 TiB file has about 70 MB).
-    public var pieceListByteLimit: Int
+    var pieceListByteLimit: Int
 
-    public init(requestsPerProvider: Int = 4, corruptPieceLimit: Int = 2, failureLimit: Int = 2,
+    init(requestsPerProvider: Int = 4, corruptPieceLimit: Int = 2, failureLimit: Int = 2,
                 responseTimeout: Duration = .seconds(10), requestTimeout: Duration = .seconds(120), pieceListByteLimit: Int = 128 << 20) {
         self.requestsPerProvider = max(1, requestsPerProvider)
         self.corruptPieceLimit = max(1, corruptPieceLimit)

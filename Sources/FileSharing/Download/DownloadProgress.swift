@@ -8,18 +8,18 @@ public struct DownloadProgress: Sendable, Hashable {
     /// The file's size.
     public var totalBytes: Int64
     /// Bytes of verified pieces found in the temporary file when the download started.
-    public var resumedBytes: Int64
+    var resumedBytes: Int64
     /// Bytes received from providers in this run, including pieces that failed their hash
     /// and second copies of endgame pieces.
     public var bytesFetched: Int64
-    public var piecesVerified: Int
-    public var pieceCount: Int
+    var piecesVerified: Int
+    var pieceCount: Int
     /// Providers not dropped.
     public var activeProviders: Int
     /// Time since the download started.
-    public var elapsed: Duration
+    var elapsed: Duration
 
-    public init(bytesVerified: Int64, totalBytes: Int64, resumedBytes: Int64, bytesFetched: Int64,
+    init(bytesVerified: Int64, totalBytes: Int64, resumedBytes: Int64, bytesFetched: Int64,
                 piecesVerified: Int, pieceCount: Int, activeProviders: Int, elapsed: Duration) {
         self.bytesVerified = bytesVerified
         self.totalBytes = totalBytes

@@ -1,20 +1,20 @@
 import PeerKit
 /// What a finished ``Download`` did: where the file is, how much came from whom, how long
 /// it took, and why the providers that failed failed.
-public struct DownloadReport: Sendable, Hashable {
+package struct DownloadReport: Sendable, Hashable {
     /// One provider's part in a download.
-    public struct Provider: Sendable, Hashable {
+    struct Provider: Sendable, Hashable {
         /// The provider's base URL, as given.
-        public var url: String
+        var url: String
         /// Pieces it delivered that counted.
-        public var pieces: Int
+        var pieces: Int
         /// Pieces it sent whose hash was wrong.
-        public var corruptPieces: Int
+        var corruptPieces: Int
         /// Why it was dropped, phrased to follow its address ("connection refused"); nil when
         /// it served to the end.
-        public var failure: String?
+        var failure: String?
 
-        public init(url: String, pieces: Int, corruptPieces: Int, failure: String?) {
+        init(url: String, pieces: Int, corruptPieces: Int, failure: String?) {
             self.url = url
             self.pieces = pieces
             self.corruptPieces = corruptPieces
@@ -23,23 +23,23 @@ public struct DownloadReport: Sendable, Hashable {
     }
 
     /// The complete file's path.
-    public var path: String
+    var path: String
     /// The file's size.
-    public var size: Int64
+    var size: Int64
     /// SHA-256 of the file (checked).
-    public var sha256: [UInt8]
-    public var pieceCount: Int
+    var sha256: [UInt8]
+    var pieceCount: Int
     /// Pieces that were already in the temporary file of an earlier, interrupted download.
-    public var resumedPieces: Int
+    var resumedPieces: Int
     /// Bytes received from providers, including pieces that failed their hash and second
     /// copies of endgame pieces.
-    public var bytesFetched: Int64
+    var bytesFetched: Int64
     /// Wall-clock seconds the download took, from start to the file having its name.
-    public var seconds: Double
+    var seconds: Double
     /// Every provider given, in the order given.
-    public var providers: [Provider]
+    var providers: [Provider]
 
-    public init(path: String, size: Int64, sha256: [UInt8], pieceCount: Int, resumedPieces: Int,
+    init(path: String, size: Int64, sha256: [UInt8], pieceCount: Int, resumedPieces: Int,
                 bytesFetched: Int64, seconds: Double, providers: [Provider]) {
         self.path = path
         self.size = size
@@ -52,5 +52,5 @@ public struct DownloadReport: Sendable, Hashable {
     }
 
     /// Bytes fetched per second in this run (resumed pieces excluded).
-    public var bytesPerSecond: Double { seconds > 0 ? Double(bytesFetched) / seconds : 0 }
+    var bytesPerSecond: Double { seconds > 0 ? Double(bytesFetched) / seconds : 0 }
 }

@@ -8,10 +8,10 @@ public struct FetchPlan: Sendable, Hashable {
     }
 
     /// The name or hash the fetch was asked for.
-    public var name: String
+    var name: String
     public var sha256: [UInt8]
     /// The size the name's record gave; -1 when fetched by hash (the piece list tells).
-    public var size: Int64
+    var size: Int64
     /// HTTP base URLs of the providers, such as "http://127.0.0.1:7001".
     public var providers: [String]
     public var source: Source

@@ -4,17 +4,17 @@ import PeerKit
 /// Offers travel in the JSON answer of `GET /who-has`, possibly relayed by neighbours,
 /// so a downloader learns both the provider's HTTP address and the content hash it must
 /// verify the file against before it asks for a single byte.
-public struct ProviderOffer: Codable, Sendable, Hashable {
+struct ProviderOffer: Codable, Sendable, Hashable {
     /// The provider's HTTP base URL, such as "http://127.0.0.1:7001" (no trailing slash).
-    public var url: String
+    var url: String
     /// The file's path in the provider's share directory, "/"-separated, not percent-encoded.
-    public var path: String
+    var path: String
     /// The file's length in bytes.
-    public var size: Int64
+    var size: Int64
     /// SHA-256 of the whole file, 64 lowercase hex digits: the file's identity.
-    public var sha256: String
+    var sha256: String
 
-    public init(url: String, path: String, size: Int64, sha256: String) {
+    init(url: String, path: String, size: Int64, sha256: String) {
         self.url = url
         self.path = path
         self.size = size

@@ -7,18 +7,18 @@ import Foundation
 /// The list comes from the network, so it is checked before it is used: ``validated(expecting:)``
 /// refuses a list whose hash, size and piece count disagree. A list can still lie about the
 /// piece hashes themselves; the downloader catches that with the whole-file SHA-256 at the end.
-public struct PieceList: Codable, Sendable, Hashable {
+struct PieceList: Codable, Sendable, Hashable {
     /// The file's path in the provider's share directory; a suggestion for the local name.
-    public var path: String
-    public var size: Int64
+    var path: String
+    var size: Int64
     /// SHA-256 of the whole file, 64 lowercase hex digits.
-    public var sha256: String
+    var sha256: String
     /// Bytes per piece; every piece but the last has exactly this many.
-    public var pieceSize: Int
+    var pieceSize: Int
     /// SHA-256 of each piece, 64 lowercase hex digits each.
-    public var pieces: [String]
+    var pieces: [String]
 
-    public init(_ file: SharedFile) {
+    init(_ file: SharedFile) {
         path = file.path
         size = file.size
         sha256 = file.sha256.hexString
@@ -29,7 +29,7 @@ public struct PieceList: Codable, Sendable, Hashable {
     /// The decoded hashes, checked against each other and against the hash that was asked for.
     ///
     /// - Throws: ``SharingError/badPieceList(_:)`` saying what does not add up.
-    public func validated(expecting expected: [UInt8]) throws(SharingError) -> ValidatedPieceList {
+    func validated(expecting expected: [UInt8]) throws(SharingError) -> ValidatedPieceList {
         guard let whole = [UInt8](hex: sha256), whole.count == 32 else { throw .badPieceList("its sha256 is not 64 hex digits") }
         guard whole == expected else { throw .badPieceList("it describes another file (sha256 \(sha256.prefix(12))…)") }
         guard size >= 0 else { throw .badPieceList("its size is negative") }
@@ -49,15 +49,15 @@ public struct PieceList: Codable, Sendable, Hashable {
 }
 
 /// A ``PieceList`` whose fields agree with each other, with its hashes decoded.
-public struct ValidatedPieceList: Sendable, Hashable {
-    public var path: String
-    public var size: Int64
-    public var sha256: [UInt8]
-    public var pieceSize: Int
-    public var pieceHashes: [[UInt8]]
+package struct ValidatedPieceList: Sendable, Hashable {
+    var path: String
+    var size: Int64
+    var sha256: [UInt8]
+    var pieceSize: Int
+    var pieceHashes: [[UInt8]]
 
     /// The byte range of piece `index` in the file.
-    public func range(ofPiece index: Int) -> Range<Int64> {
+    func range(ofPiece index: Int) -> Range<Int64> {
         let start = Int64(index) * Int64(pieceSize)
         return start ..< min(size, start + Int64(pieceSize))
     }

@@ -13,9 +13,9 @@ import NIOPosix
 /// walk and one per hashed file, never on the Swift cooperative pool; the actor only
 /// compares stamps and keeps the results. Scans run one after another: a scan asked for
 /// while one runs starts when it ends.
-public actor ShareIndex {
+actor ShareIndex {
     /// The share directory this index describes.
-    public nonisolated let root: ShareRoot
+    nonisolated let root: ShareRoot
     private let database: NodeDatabase
     private let pool: NIOThreadPool
     private let logger: Logger
@@ -46,17 +46,17 @@ public actor ShareIndex {
     }
 
     /// Every indexed file, sorted by path.
-    public var files: [SharedFile] {
+    var files: [SharedFile] {
         entries.values.map(\.file).sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
     }
 
     /// The file at a path relative to the root (decoded, as ``SharedFile/path`` holds it).
-    public func file(atPath path: String) -> SharedFile? {
+    func file(atPath path: String) -> SharedFile? {
         entries[path]?.file
     }
 
     /// A file with this content. When several paths hold the same bytes, the first in byte order.
-    public func file(sha256: [UInt8]) -> SharedFile? {
+    func file(sha256: [UInt8]) -> SharedFile? {
         pathsBySHA256[sha256]?.min { $0.utf8.lexicographicallyPrecedes($1.utf8) }.flatMap { entries[$0]?.file }
     }
 
@@ -93,7 +93,7 @@ public actor ShareIndex {
     ///   kept), ``SharingError/shareDirectory(path:reason:)`` when the share directory cannot be
     ///   listed (the index is left as it was), ``SharingError/storage(_:)`` when the database
     ///   cannot be written.
-    public func scan() async throws(SharingError) -> ShareScanReport {
+    func scan() async throws(SharingError) -> ShareScanReport {
         let previous = lastScan
         let task = Task {
             _ = await previous?.result

@@ -12,10 +12,10 @@ import Foundation
 ///
 /// All checks work on the UTF-8 bytes of paths, never on `Character`s, because Swift
 /// compares strings by canonical equivalence and the file system compares bytes.
-public struct ShareRoot: Sendable, Hashable {
+struct ShareRoot: Sendable, Hashable {
     /// The canonical absolute path of the root (`realpath`), without a trailing slash
     /// (except for "/" itself).
-    public let path: String
+    let path: String
 
     /// The longest request path accepted, in bytes after percent-decoding (Linux `PATH_MAX`).
     static let maxPathBytes = 4096
@@ -24,7 +24,7 @@ public struct ShareRoot: Sendable, Hashable {
 
     /// Canonicalises `directory` (relative to the working directory, or absolute) and checks
     /// that it is a directory.
-    public init(_ directory: String) throws(SharingError) {
+    init(_ directory: String) throws(SharingError) {
         guard let real = Self.realPath(directory) else {
             throw .shareDirectory(path: directory, reason: String(cString: strerror(errno)))
         }
@@ -46,7 +46,7 @@ public struct ShareRoot: Sendable, Hashable {
     ///
     /// - Throws: ``SharingError/sharePathRejected(path:reason:)`` when the path is not allowed,
     ///   ``SharingError/sharedFileNotFound(_:)`` when it is allowed but names nothing.
-    public func resolve(_ requestPath: String) throws(SharingError) -> URL {
+    func resolve(_ requestPath: String) throws(SharingError) -> URL {
         // Bound the work before decoding: an escape is 3 bytes for 1.
         guard requestPath.utf8.count <= 3 * Self.maxPathBytes else {
             throw .sharePathRejected(path: Self.display(requestPath), reason: "it is longer than \(Self.maxPathBytes) bytes")

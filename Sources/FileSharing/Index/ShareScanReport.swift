@@ -1,19 +1,19 @@
 import PeerKit
 /// What a scan of the share directory did, and what the index holds after it.
-public struct ShareScanReport: Sendable, Hashable {
+struct ShareScanReport: Sendable, Hashable {
     /// Files hashed because they are new or their size or mtime changed.
-    public var hashed = 0
+    var hashed = 0
     /// Files whose size and mtime were unchanged, so their stored hashes were kept.
-    public var unchanged = 0
+    var unchanged = 0
     /// Files dropped from the index: deleted, no longer shareable, or no longer readable.
-    public var removed = 0
+    var removed = 0
     /// Files found but not readable (permissions, or replaced while being hashed); they are
     /// not in the index.
-    public var unreadable = 0
+    var unreadable = 0
     /// How many files the index holds after the scan.
-    public var totalFiles = 0
+    var totalFiles = 0
     /// Their total size in bytes.
-    public var totalBytes: Int64 = 0
+    var totalBytes: Int64 = 0
 
-    public init() {}
+    init() {}
 }

@@ -14,14 +14,14 @@ public struct SharedFile: Sendable, Hashable {
     /// The file's length in bytes.
     public var size: Int64
     /// The file's modification time (mtime) when it was hashed.
-    public var modified: Date
+    var modified: Date
     /// SHA-256 of the whole file (32 bytes).
     public var sha256: [UInt8]
     /// SHA-256 of each piece of ``SharedFile/pieceSize`` bytes, in order; the last piece may
     /// be shorter. An empty file has no pieces.
-    public var pieceHashes: [[UInt8]]
+    var pieceHashes: [[UInt8]]
 
-    public init(path: String, size: Int64, modified: Date, sha256: [UInt8], pieceHashes: [[UInt8]]) {
+    init(path: String, size: Int64, modified: Date, sha256: [UInt8], pieceHashes: [[UInt8]]) {
         self.path = path
         self.size = size
         self.modified = modified
@@ -36,7 +36,7 @@ public struct SharedFile: Sendable, Hashable {
     /// stays short: a 1 GiB file has 1,024 pieces, 32 KiB of hashes. Small enough that a
     /// bad piece costs little to fetch again, and that even a file of a few MiB can be
     /// fetched from several peers at once.
-    public static let pieceSize = 1_048_576
+    static let pieceSize = 1_048_576
 
     /// How many pieces a file of `size` bytes has: its size divided by the piece size, rounded up.
     static func pieceCount(size: Int64) -> Int {

@@ -34,12 +34,12 @@ public actor FileSharingPeer {
     var background: Task<Void, Never>?
     /// The node's UDP address, to recognise this node among providers.
     var nodeAddress: NodeAddress?
-    var lastRescan: Timestamp
+    var lastRescan: ContinuousClock.Instant
     /// The peers that introduced themselves with `hello`, by node id.
     var neighbourTable: [NodeID: Neighbour] = [:]
 
     struct Announcement {
-        var at: Timestamp
+        var at: ContinuousClock.Instant
         var acknowledgements: Int
     }
 
@@ -48,7 +48,7 @@ public actor FileSharingPeer {
         self.configuration = configuration
         self.index = index
         self.logger = logger
-        self.lastRescan = node.configuration.clock.now
+        self.lastRescan = ContinuousClock.now
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.timeout = .init(connect: .seconds(5), read: .seconds(30))
         clientConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 8)

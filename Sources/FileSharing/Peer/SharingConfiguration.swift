@@ -17,11 +17,11 @@ public struct SharingConfiguration: Sendable {
     public var announces = true
     /// Between announcements of a file: under the 45 minutes an `announce_peer` record
     /// lives on PeerKit nodes, so a file stays findable while it is shared.
-    public var announceInterval: Duration = .seconds(20 * 60)
+    var announceInterval: Duration = .seconds(20 * 60)
     /// Between rescans of the share directory for files added or changed behind our back.
-    public var rescanInterval: Duration = .seconds(5 * 60)
+    var rescanInterval: Duration = .seconds(5 * 60)
     /// How long to wait for a neighbour's answer to "who has NAME?" (which may ask its own neighbours).
-    public var neighbourQueryTimeout: Duration = .seconds(10)
+    var neighbourQueryTimeout: Duration = .seconds(10)
     /// What `GET /admin/stats` answers, as JSON: an application gives the object its own
     /// status command prints (p2psh gives `stats --json`'s), so the two never disagree. By
     /// default, the file-sharing counters alone.

@@ -10,7 +10,7 @@ import Foundation
 /// `Authorization: Bearer <secret>`.
 public struct AdminSecret: Sendable, CustomStringConvertible {
     /// The secret itself: what goes after "Bearer ".
-    public let text: String
+    let text: String
 
     /// The longest secret file accepted, in bytes.
     static let maxFileBytes = 4096
@@ -60,7 +60,7 @@ public struct AdminSecret: Sendable, CustomStringConvertible {
     /// The tokens are compared by their SHA-256 digests, whose equality check takes the same
     /// time wherever they differ, so response timing tells an attacker nothing about how
     /// much of a guess was right.
-    public func authorizes(_ authorizationHeader: String?) -> Bool {
+    func authorizes(_ authorizationHeader: String?) -> Bool {
         guard !text.isEmpty, let header = authorizationHeader else { return false }
         let trimmed = header.drop { $0 == " " || $0 == "\t" }
         guard let space = trimmed.firstIndex(where: { $0 == " " || $0 == "\t" }) else { return false }

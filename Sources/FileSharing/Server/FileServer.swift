@@ -24,11 +24,11 @@ import ServiceLifecycle
 /// Files are read on NIO's thread pool in 1 MiB chunks, the next chunk read while the last
 /// is sent, so a download holds a few chunks of memory (the one being read, and at most
 /// about three queued on the connection) whatever the file's size.
-public final class FileServer: Sendable {
+final class FileServer: Sendable {
     /// The address the server listens on.
-    public let host: String
+    let host: String
     /// The TCP port the server listens on: the bound port when it was started with port 0.
-    public let port: Int
+    let port: Int
     /// Runs the Hummingbird application until shut down.
     private let task: Task<Void, Never>
     /// The application's service group, shut down gracefully by ``close()``.
@@ -51,7 +51,7 @@ public final class FileServer: Sendable {
     /// - Throws: ``SharingError/httpPortInUse(_:)`` when the port is taken,
     ///   ``SharingError/bindFailed(_:)`` when the address cannot be listened on for another
     ///   reason, ``SharingError/cancelled`` when the calling task is cancelled.
-    public static func start(host: String, port: Int, index: ShareIndex?, secret: AdminSecret,
+    static func start(host: String, port: Int, index: ShareIndex?, secret: AdminSecret,
                              handlers: FileServerHandlers, counters: TransferCounters,
                              logger: Logger) async throws(SharingError) -> FileServer {
         let responder = Responder(index: index, secret: secret, handlers: handlers, counters: counters,
@@ -102,7 +102,7 @@ public final class FileServer: Sendable {
     }
 
     /// The base URL peers use, such as "http://127.0.0.1:7001".
-    public var baseURL: String {
+    var baseURL: String {
         host.contains(":") ? "http://[\(host)]:\(port)" : "http://\(host):\(port)"
     }
 
@@ -114,7 +114,7 @@ public final class FileServer: Sendable {
     /// (https://github.com/apple/swift-nio/issues/3481). Downloads still running after
     /// ``closeGracePeriod`` are then cut off: the service group escalates to cancellation,
     /// once no new connection can be accepted.
-    public func close() async {
+    func close() async {
         await services.triggerGracefulShutdown()
         await task.value
     }

@@ -6,20 +6,20 @@ import Foundation
 ///
 /// The server only parses requests, checks the admin secret and turns results into HTTP;
 /// the node decides how to answer, so the HTTP layer can be tested with stand-in closures.
-public struct FileServerHandlers: Sendable {
+struct FileServerHandlers: Sendable {
     /// Answers `GET /who-has`: the offers this node knows for a file name, and the nodes the
     /// query has reached. `history` lists the nodes it reached before (the asker first), so the
     /// answer can avoid asking them again.
-    public var whoHas: @Sendable (_ name: String, _ history: [NodeID]) async -> WhoHasAnswer
+    var whoHas: @Sendable (_ name: String, _ history: [NodeID]) async -> WhoHasAnswer
     /// Answers `GET /admin/stats`: a JSON object, already encoded.
-    public var stats: @Sendable () async -> Data
+    var stats: @Sendable () async -> Data
     /// Answers `POST /admin/fetch?file=…`, with a file name or a 64-hex SHA-256: a JSON object
     /// describing the result, already encoded. Errors become HTTP statuses: `fileNotFound`
     /// 404, `targetExists` and `noShareDirectory` 409, `diskFull` 507, `fetchFailed` 502,
     /// `cancelled` 503, anything else 500; the body is the error's description.
-    public var fetch: @Sendable (_ file: String) async throws(SharingError) -> Data
+    var fetch: @Sendable (_ file: String) async throws(SharingError) -> Data
 
-    public init(whoHas: @escaping @Sendable (_ name: String, _ history: [NodeID]) async -> WhoHasAnswer,
+    init(whoHas: @escaping @Sendable (_ name: String, _ history: [NodeID]) async -> WhoHasAnswer,
                 stats: @escaping @Sendable () async -> Data,
                 fetch: @escaping @Sendable (_ file: String) async throws(SharingError) -> Data) {
         self.whoHas = whoHas

@@ -5,35 +5,35 @@ import Synchronization
 ///
 /// Updated from many connections and downloads at once, on whatever thread they run, so
 /// every counter is an atomic: adding never waits and never suspends.
-public final class TransferCounters: Sendable {
+final class TransferCounters: Sendable {
     private let uploaded = Atomic<Int64>(0)
     private let downloaded = Atomic<Int64>(0)
     private let succeeded = Atomic<Int64>(0)
     private let failed = Atomic<Int64>(0)
 
-    public init() {}
+    init() {}
 
     /// Bytes of file bodies this node's HTTP server sent.
-    public var bytesUploaded: Int64 { uploaded.load(ordering: .relaxed) }
+    var bytesUploaded: Int64 { uploaded.load(ordering: .relaxed) }
     /// Bytes of file pieces this node received from providers.
-    public var bytesDownloaded: Int64 { downloaded.load(ordering: .relaxed) }
+    var bytesDownloaded: Int64 { downloaded.load(ordering: .relaxed) }
     /// Fetches that ended with a verified file.
-    public var fetchesSucceeded: Int64 { succeeded.load(ordering: .relaxed) }
+    var fetchesSucceeded: Int64 { succeeded.load(ordering: .relaxed) }
     /// Fetches that ended with an error.
-    public var fetchesFailed: Int64 { failed.load(ordering: .relaxed) }
+    var fetchesFailed: Int64 { failed.load(ordering: .relaxed) }
 
     /// Counts `bytes` more sent.
-    public func addUploaded(_ bytes: Int) {
+    func addUploaded(_ bytes: Int) {
         uploaded.add(Int64(bytes), ordering: .relaxed)
     }
 
     /// Counts `bytes` more received.
-    public func addDownloaded(_ bytes: Int) {
+    func addDownloaded(_ bytes: Int) {
         downloaded.add(Int64(bytes), ordering: .relaxed)
     }
 
     /// Counts one fetch that ended, with a verified file or not.
-    public func addFetch(succeeded fetchSucceeded: Bool) {
+    func addFetch(succeeded fetchSucceeded: Bool) {
         if fetchSucceeded {
             succeeded.add(1, ordering: .relaxed)
         } else {

@@ -4,7 +4,7 @@
 ///
 /// ``SystemClock`` is the real one. Tests pass a manual clock that they advance by
 /// hand, so an hour of maintenance runs in microseconds and nothing sleeps.
-public protocol DHTClock: Sendable {
+protocol DHTClock: Sendable {
     /// The current time.
     var now: Timestamp { get }
     /// Suspends until the clock reaches `deadline`; throws `CancellationError` when cancelled.

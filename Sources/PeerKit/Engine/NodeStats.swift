@@ -15,9 +15,9 @@ public struct NodeStats: Sendable {
         public var averageLatency: Double? { succeeded == 0 ? nil : totalLatency / Double(succeeded) }
     }
 
-    public var nodeID: NodeID
-    public var startedAt: Timestamp
-    public var localAddress: NodeAddress?
+    var nodeID: NodeID
+    public var startedAt: Date
+    var localAddress: NodeAddress?
     /// Our address as the majority of responders saw it (BEP 42 `ip`).
     public var externalAddress: NodeAddress?
     public var tableSize = 0

@@ -12,7 +12,7 @@ extension ProtocolEngine {
         case Method.storeValue.rawValue: return try answerStoreValue(query, now: now)
         default:
             guard let handler = extensionHandlers[query.method] else { throw .methodUnknown(query.method) }
-            return try handler(query)
+            return try handler(query.arguments, Contact(id: query.senderID, address: query.sender))
         }
     }
 

@@ -5,7 +5,7 @@ extension ProtocolEngine {
         guard isAllowed(contact.address) else { return }
         recentAddresses.note(contact.address)
         guard case .bucketFull(let oldest) = table.insert(contact, now: now),
-              now - oldest.lastSeen > configuration.minPingInterval,
+              now - oldest.seenAt > configuration.minPingInterval,
               evicting.count < 64, !evicting.contains(oldest.id)
         else { return }
         evicting.insert(oldest.id)

@@ -74,11 +74,11 @@ struct ProtocolEngine {
         self.announcedPeers = ValueStore(maxValuesPerKey: 1000, maxValues: 100_000)
         self.tokens = WriteTokens(now: now, rotationInterval: configuration.checkpointInterval, generator: &random)
         self.transactions = TransactionTable(start: UInt16.random(in: 0 ... .max, using: &random))
-        self.stats = NodeStats(nodeID: id, startedAt: now, databasePath: storage.path)
+        self.stats = NodeStats(nodeID: id, startedAt: now.date, databasePath: storage.path)
         self.nextCheckpoint = now + configuration.firstCheckpoint
         self.random = random
         for entry in state.contacts where entry.id != id {
-            _ = table.insert(entry.contact, now: entry.lastSeen)
+            _ = table.insert(entry.contact, now: entry.seenAt)
         }
         for record in state.storedValues { storedValues.store(record.value, at: record.key, now: record.refreshedAt) }
         for record in state.publishedValues { publishedValues.store(record.value, at: record.key, now: record.refreshedAt) }

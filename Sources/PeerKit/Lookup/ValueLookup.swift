@@ -7,7 +7,7 @@ struct FindValueReply: Sendable, Equatable {
 }
 
 /// Which nodes a get asks for values, and when it stops (Khashmir's RETRIEVE_VALUES).
-public enum RetrieveValues: Sendable, Equatable {
+enum RetrieveValues: Sendable, Equatable {
     /// Every value from every one of the K closest nodes that has some (RETRIEVE_VALUES = 0).
     case all
     /// Stop once this many distinct values are in (RETRIEVE_VALUES > 0).

@@ -35,10 +35,10 @@ public actor Node {
     var unflushedWrites = false
     var closed = false
 
-    private init(configuration: NodeConfiguration, random: NodeRandom, database: NodeDatabase, state: StoredState,
+    private init(configuration: NodeConfiguration, database: NodeDatabase, state: StoredState,
                  eventLoop: any EventLoop) {
         var logger = configuration.logger
-        engine = ProtocolEngine(configuration: configuration, state: state, storage: database, random: random,
+        engine = ProtocolEngine(configuration: configuration, state: state, storage: database, random: configuration.random,
                                 logger: logger, now: configuration.clock.now)
         id = engine.id
         logger[metadataKey: "node"] = "\(id.hex.prefix(8))"
@@ -53,14 +53,13 @@ public actor Node {
     /// - Parameters:
     ///   - configuration: where to listen and store, and the protocol settings.
     ///   - group: the event loops; the node runs on one of them.
-    ///   - random: ids and choices; pass a seeded one for reproducible tests.
     public static func start(_ configuration: NodeConfiguration,
-                             on group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                             random: NodeRandom = NodeRandom()) async throws(NodeError) -> Node {
+                             on group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton)
+        async throws(NodeError) -> Node {
         let database = try NodeDatabase(location: configuration.storage, port: configuration.port,
                                         logger: configuration.logger)
         let state = try database.load()
-        let node = Node(configuration: configuration, random: random, database: database, state: state,
+        let node = Node(configuration: configuration, database: database, state: state,
                         eventLoop: group.next())
         if state.nodeID == nil { try database.saveNodeID(node.id) }
         let channel = try await UDPSocket.bind(host: configuration.host, port: configuration.port, on: node.eventLoop,
@@ -123,10 +122,10 @@ public actor Node {
     /// republishes (`published`). Newest first.
     public func heldValues() -> [HeldValue] {
         let published = engine.publishedValues.records.map {
-            HeldValue(key: $0.key, value: $0.value, refreshedAt: $0.refreshedAt, published: true)
+            HeldValue(key: $0.key, value: $0.value, refreshedAt: $0.refreshedAt.date, published: true)
         }
         let stored = engine.storedValues.records.filter { !engine.publishedValues.contains($0.value, at: $0.key) }.map {
-            HeldValue(key: $0.key, value: $0.value, refreshedAt: $0.refreshedAt, published: false)
+            HeldValue(key: $0.key, value: $0.value, refreshedAt: $0.refreshedAt.date, published: false)
         }
         return (published + stored).sorted { $0.refreshedAt > $1.refreshedAt }
     }

@@ -3,8 +3,10 @@ import Logging
 
 /// Every setting of a node, each with the default it runs with.
 ///
-/// Defaults follow apt-p2p's Khashmir, whose values were tuned on a deployed
-/// network; the time-based ones can be shortened in tests.
+/// An application sets where the node listens and keeps its state, its clock and its
+/// logger. The protocol's constants follow apt-p2p's Khashmir, whose values were tuned on
+/// a deployed network; they are internal, so that nodes of one network agree on them,
+/// and tests shorten them.
 public struct NodeConfiguration: Sendable {
     /// Address to bind the UDP socket to.
     public var host = "0.0.0.0"
@@ -14,49 +16,51 @@ public struct NodeConfiguration: Sendable {
     public var storage = StorageLocation.ephemeral
 
     /// K: nodes per bucket, and how many closest nodes a lookup collects.
-    public var bucketSize = 8
+    var bucketSize = 8
     /// CONCURRENT_REQS: queries a lookup keeps in flight.
-    public var concurrentRequests = 8
+    var concurrentRequests = 8
     /// STORE_REDUNDANCY: how many nodes a store must reach.
-    public var storeRedundancy = 6
+    var storeRedundancy = 6
     /// RETRIEVE_VALUES: which nodes a get asks for values.
-    public var retrieveValues = RetrieveValues.fromClosest(10_000)
+    var retrieveValues = RetrieveValues.fromClosest(10_000)
 
     /// After the first send, when a query is sent again (Khashmir: 2 s, then 6 s).
-    public var queryResendDelays: [Duration] = [.seconds(2), .seconds(6)]
+    var queryResendDelays: [Duration] = [.seconds(2), .seconds(6)]
     /// After the first send, when a query has failed.
-    public var queryTimeout: Duration = .seconds(9)
+    var queryTimeout: Duration = .seconds(9)
     /// How long a lookup waits on one node before looking past it (the query itself runs on
     /// to `queryTimeout`, and still counts against the node if it fails).
-    public var lookupStallTimeout: Duration = .seconds(2)
+    var lookupStallTimeout: Duration = .seconds(2)
 
     /// From start to the first checkpoint.
-    public var firstCheckpoint: Duration = .seconds(60)
+    var firstCheckpoint: Duration = .seconds(60)
     /// CHECKPOINT_INTERVAL: between checkpoints (±10% jitter). Each one rotates the token
     /// secret, saves state, expires values, republishes and refreshes stale buckets.
-    public var checkpointInterval: Duration = .seconds(300)
+    var checkpointInterval: Duration = .seconds(300)
     /// BUCKET_STALENESS: an untouched bucket is refreshed after this long.
-    public var bucketStaleness: Duration = .seconds(3600)
+    var bucketStaleness: Duration = .seconds(3600)
     /// MIN_PING_INTERVAL: a full bucket's oldest node is pinged (to make room) only if unseen this long.
-    public var minPingInterval: Duration = .seconds(900)
+    var minPingInterval: Duration = .seconds(900)
     /// MAX_FAILURES: failed queries in a row after which a node leaves the table.
-    public var maxFailures = 3
+    var maxFailures = 3
     /// KEY_EXPIRE: how long a stored value lives without being stored again.
-    public var keyExpire: Duration = .seconds(3 * 3600)
+    var keyExpire: Duration = .seconds(3 * 3600)
     /// KEY_REFRESH: values this node stored are republished after this long.
-    public var keyRefresh: Duration = .seconds(9000)
+    var keyRefresh: Duration = .seconds(9000)
     /// How long an `announce_peer` record lives.
-    public var peerExpire: Duration = .seconds(45 * 60)
+    var peerExpire: Duration = .seconds(45 * 60)
 
     /// Largest value `store` accepts, so that a `store_value` query fits one datagram.
-    public var maxValueSize = 1000
+    var maxValueSize = 1000
     /// Largest datagram the node sends; value lists are trimmed to fit (Khashmir's UDP_PACKET_LIMIT, with room for headers).
-    public var maxDatagramSize = 1400
+    var maxDatagramSize = 1400
     /// Accept loopback, private and link-local addresses into the table. LANs and tests need them.
     public var allowLocalAddresses = true
 
     /// Every timing of the node reads this clock; tests pass one they advance by hand.
-    public var clock: any DHTClock = SystemClock()
+    var clock: any DHTClock = SystemClock()
+    /// Node ids and the protocol's choices; tests pass a seeded one for reproducible runs.
+    var random = NodeRandom()
     /// Where the node logs; stderr via swift-log by default.
     public var logger = Logger(label: "peerkit")
 

@@ -1,15 +1,15 @@
 /// The node's source of randomness: the system's, or a seeded one for reproducible tests.
-public struct NodeRandom: RandomNumberGenerator, Sendable {
+struct NodeRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64?
     private var system = SystemRandomNumberGenerator()
 
     /// The system generator.
-    public init() { state = nil }
+    init() { state = nil }
 
     /// SplitMix64 from a seed: the same seed gives the same ids and choices.
-    public init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { state = seed }
 
-    public mutating func next() -> UInt64 {
+    mutating func next() -> UInt64 {
         guard var value = state else { return system.next() }
         value &+= 0x9E37_79B9_7F4A_7C15
         state = value

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What ``Node/join(_:)`` found.
 public struct JoinResult: Sendable {
     /// The node that answered at the given address.
@@ -9,7 +11,7 @@ public struct JoinResult: Sendable {
 /// What ``Node/store(_:at:)`` did.
 public struct StoreResult: Sendable {
     /// The nodes that acknowledged the value.
-    public let storedOn: [Contact]
+    package let storedOn: [Contact]
     /// Queries sent, lookup included.
     public let queries: Int
 }
@@ -17,7 +19,7 @@ public struct StoreResult: Sendable {
 /// What ``Node/get(_:)`` found.
 public struct GetResult: Sendable {
     /// Distinct values, those held here first.
-    public let values: [[UInt8]]
+    package let values: [[UInt8]]
     /// Nodes that returned values.
     public let sources: Int
     /// Queries sent, lookup included.
@@ -42,7 +44,7 @@ public struct HeldValue: Sendable {
     /// The value's bytes, as stored: from the network, not to be printed raw.
     public let value: [UInt8]
     /// When it was stored or last refreshed; it expires KEY_EXPIRE after that.
-    public let refreshedAt: Timestamp
+    public let refreshedAt: Date
     /// This node's own value, which it republishes while it runs.
     public let published: Bool
 }

@@ -9,7 +9,7 @@ struct Bucket: Sendable {
     /// Moves an entry to the most-recently-seen end.
     mutating func markSeen(at index: Int, now: Timestamp) {
         var entry = entries.remove(at: index)
-        entry.lastSeen = now
+        entry.seenAt = now
         entry.failures = 0
         entries.append(entry)
         lastChanged = now

@@ -1,9 +1,9 @@
 /// A node as others name it: its id and where it listens.
 public struct Contact: Sendable, Hashable, CustomStringConvertible {
-    public let id: NodeID
+    package let id: NodeID
     public let address: NodeAddress
 
-    public init(id: NodeID, address: NodeAddress) {
+    init(id: NodeID, address: NodeAddress) {
         self.id = id
         self.address = address
     }

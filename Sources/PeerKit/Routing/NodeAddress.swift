@@ -10,8 +10,8 @@ public struct NodeAddress: Sendable, Hashable, CustomStringConvertible {
         case ipv6(UInt64, UInt64)
     }
 
-    public var host: Host
-    public var port: UInt16
+    package var host: Host
+    package var port: UInt16
 
     public init(host: Host, port: UInt16) {
         self.host = host
@@ -37,7 +37,7 @@ public struct NodeAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The address of a socket, or nil for a Unix-domain socket.
-    public init?(_ address: SocketAddress) {
+    init?(_ address: SocketAddress) {
         guard let port = address.port else { return nil }
         switch address {
         case .v4(let v4):
@@ -52,7 +52,7 @@ public struct NodeAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Decodes the compact form: 6 bytes (IPv4) or 18 bytes (IPv6), port last, big-endian.
-    public init?(compact bytes: some Collection<UInt8>) {
+    init?(compact bytes: some Collection<UInt8>) {
         let array = Array(bytes)
         switch array.count {
         case 6:
@@ -72,7 +72,7 @@ public struct NodeAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The host part alone, in network byte order: what write tokens are bound to.
-    public var hostBytes: [UInt8] {
+    var hostBytes: [UInt8] {
         switch host {
         case .ipv4(let ip):
             return (0..<4).map { UInt8(truncatingIfNeeded: ip >> UInt32(24 - 8 * $0)) }
@@ -83,12 +83,12 @@ public struct NodeAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The compact form (BEP 5 peer info; BEP 42 `ip`).
-    public var compact: [UInt8] { hostBytes + [UInt8(port >> 8), UInt8(port & 0xFF)] }
+    var compact: [UInt8] { hostBytes + [UInt8(port >> 8), UInt8(port & 0xFF)] }
 
-    public var isIPv4: Bool { if case .ipv4 = host { true } else { false } }
+    var isIPv4: Bool { if case .ipv4 = host { true } else { false } }
 
     /// Loopback, private (RFC 1918, RFC 4193), link-local or unspecified: not routable on the internet.
-    public var isLocal: Bool {
+    package var isLocal: Bool {
         switch host {
         case .ipv4(let ip):
             let a = ip >> 24, b = ip >> 16 & 0xFF
@@ -99,7 +99,7 @@ public struct NodeAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var hostDescription: String {
+    var hostDescription: String {
         switch host {
         case .ipv4:
             return hostBytes.map(String.init).joined(separator: ".")
@@ -112,7 +112,7 @@ public struct NodeAddress: Sendable, Hashable, CustomStringConvertible {
         isIPv4 ? "\(hostDescription):\(port)" : "[\(hostDescription)]:\(port)"
     }
 
-    public var socketAddress: SocketAddress {
+    package var socketAddress: SocketAddress {
         // Both forms come from bytes we validated, so this cannot fail.
         try! SocketAddress(packedIPAddress: ByteBuffer(bytes: hostBytes), port: Int(port))
     }

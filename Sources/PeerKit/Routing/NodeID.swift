@@ -6,8 +6,8 @@ import Crypto
 /// instructions; ordering compares big-endian, so "smaller distance" is
 /// "closer" in the Kademlia metric.
 public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public static let byteCount = 20
-    public static let bitCount = 160
+    package static let byteCount = 20
+    static let bitCount = 160
 
     var high: UInt64
     var middle: UInt64
@@ -20,7 +20,7 @@ public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// An id from exactly 20 bytes, or nil for any other length.
-    public init?(bytes: some Collection<UInt8>) {
+    package init?(bytes: some Collection<UInt8>) {
         guard bytes.count == Self.byteCount else { return nil }
         var high: UInt64 = 0, middle: UInt64 = 0, low: UInt32 = 0
         for (index, byte) in bytes.enumerated() {
@@ -34,24 +34,24 @@ public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// An id from 40 hexadecimal digits, or nil.
-    public init?(hex: String) {
+    package init?(hex: String) {
         guard hex.utf8.count == 2 * Self.byteCount, let bytes = [UInt8](hex: hex) else { return nil }
         self.init(bytes: bytes)
     }
 
     /// The SHA-1 of some bytes: how a shell key that is not 40 hex digits becomes a DHT key.
-    public static func sha1(of bytes: some Sequence<UInt8>) -> NodeID {
+    package static func sha1(of bytes: some Sequence<UInt8>) -> NodeID {
         NodeID(bytes: Array(Insecure.SHA1.hash(data: Array(bytes))))!
     }
 
     /// A uniformly random id.
-    public static func random(using generator: inout some RandomNumberGenerator) -> NodeID {
+    package static func random(using generator: inout some RandomNumberGenerator) -> NodeID {
         NodeID(high: generator.next(), middle: generator.next(), low: generator.next())
     }
 
-    public static let zero = NodeID(high: 0, middle: 0, low: 0)
+    static let zero = NodeID(high: 0, middle: 0, low: 0)
 
-    public var bytes: [UInt8] {
+    var bytes: [UInt8] {
         var result: [UInt8] = []
         result.reserveCapacity(Self.byteCount)
         appendBytes(to: &result)
@@ -64,17 +64,17 @@ public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
         for shift in stride(from: 24, through: 0, by: -8) { output.append(UInt8(truncatingIfNeeded: low >> UInt32(shift))) }
     }
 
-    public var hex: String { bytes.hexString }
+    package var hex: String { bytes.hexString }
 
     public var description: String { hex }
 
     /// The XOR distance to another id.
-    public func distance(to other: NodeID) -> NodeID {
+    package func distance(to other: NodeID) -> NodeID {
         NodeID(high: high ^ other.high, middle: middle ^ other.middle, low: low ^ other.low)
     }
 
     /// The number of leading zero bits: for a distance, the length of the shared prefix.
-    public var leadingZeroBitCount: Int {
+    var leadingZeroBitCount: Int {
         if high != 0 { return high.leadingZeroBitCount }
         if middle != 0 { return 64 + middle.leadingZeroBitCount }
         if low != 0 { return 128 + low.leadingZeroBitCount }

@@ -54,7 +54,7 @@ struct RoutingTable: Sendable {
                 return .refreshed
             }
             if buckets[index].entries.count < bucketSize {
-                buckets[index].entries.append(NodeEntry(contact: contact, lastSeen: now, failures: 0))
+                buckets[index].entries.append(NodeEntry(contact: contact, seenAt: now, failures: 0))
                 buckets[index].lastChanged = now
                 return .added
             }
@@ -172,7 +172,7 @@ struct RoutingTable: Sendable {
               buckets[buckets.count - 1].entries.count + buckets[buckets.count - 2].entries.count <= bucketSize {
             let tail = buckets.removeLast()
             buckets[buckets.count - 1].entries = (buckets[buckets.count - 1].entries + tail.entries)
-                .sorted { $0.lastSeen < $1.lastSeen }
+                .sorted { $0.seenAt < $1.seenAt }
             buckets[buckets.count - 1].lastChanged = max(buckets[buckets.count - 1].lastChanged, tail.lastChanged)
         }
     }

@@ -74,7 +74,7 @@ package final class NodeDatabase: NodeStorage {
                     let idBytes: Data = row["id"], addressBytes: Data = row["address"]
                     guard let id = NodeID(bytes: idBytes), let address = NodeAddress(compact: addressBytes) else { continue }
                     snapshot.contacts.append(NodeEntry(contact: Contact(id: id, address: address),
-                                                       lastSeen: Timestamp(seconds: row["last_seen"]),
+                                                       seenAt: Timestamp(seconds: row["last_seen"]),
                                                        failures: row["failures"]))
                 }
                 snapshot.storedValues = try Self.records(db, table: .stored)
@@ -113,7 +113,7 @@ package final class NodeDatabase: NodeStorage {
             for entry in entries {
                 try db.execute(sql: "INSERT INTO contacts (id, address, last_seen, failures) VALUES (?, ?, ?, ?)",
                                arguments: [Data(entry.id.bytes), Data(entry.address.compact),
-                                           entry.lastSeen.seconds, entry.failures])
+                                           entry.seenAt.seconds, entry.failures])
             }
         }
     }

@@ -38,11 +38,11 @@ struct Peers: Verb {
 
     func execute(in session: ShellSession) async throws -> any VerbOutput {
         let node = session.node
-        let now = node.configuration.clock.now
+        let now = Date()
         var nodes: [Output.Peer] = []
         for entry in await node.routingTable() {
             nodes.append(Output.Peer(id: entry.id.hex, address: "\(entry.address)",
-                                     lastSeenSecondsAgo: max(0, Int((now - entry.lastSeen).components.seconds)),
+                                     lastSeenSecondsAgo: max(0, Int(now.timeIntervalSince(entry.lastSeen))),
                                      failures: entry.failures, bucket: await node.bucketIndex(of: entry.id)))
         }
         return Output(nodes: nodes)

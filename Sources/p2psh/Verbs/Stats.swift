@@ -127,10 +127,10 @@ struct Stats: Verb {
         let node = peer.node
         let stats = await node.statistics()
         let sharing = await peer.statistics()
-        let now = node.configuration.clock.now
+        let now = Date()
         return Output(
-            uptimeSeconds: max(0, Int((now - stats.startedAt).components.seconds)), nodeId: stats.nodeID.hex,
-            udpAddress: stats.localAddress.map { "\($0)" }, externalAddress: stats.externalAddress.map { "\($0)" },
+            uptimeSeconds: max(0, Int(now.timeIntervalSince(stats.startedAt))), nodeId: node.id.hex,
+            udpAddress: await node.localAddress.map { "\($0)" }, externalAddress: stats.externalAddress.map { "\($0)" },
             database: stats.databasePath, routingTableNodes: stats.tableSize, buckets: stats.bucketCount,
             estimatedNetworkSize: stats.estimatedNetworkSize, valuesHeld: stats.valuesHeld, keysHeld: stats.keysHeld,
             valuesPublished: stats.valuesPublished, packetsIn: stats.packetsIn, packetsOut: stats.packetsOut,
@@ -138,7 +138,7 @@ struct Stats: Verb {
             httpAddress: sharing.httpAddress, shareDirectory: sharing.shareDirectory, filesShared: sharing.filesShared,
             bytesShared: sharing.bytesShared, bytesUploaded: sharing.bytesUploaded, bytesDownloaded: sharing.bytesDownloaded,
             fetchesSucceeded: sharing.fetchesSucceeded, fetchesFailed: sharing.fetchesFailed, neighbours: sharing.neighbours,
-            adminSecret: peer.configuration.secret.text,
+            adminSecret: peer.configuration.secret.description,
             methods: stats.methods.mapValues { counters in
                 Output.Method(sent: counters.sent, succeeded: counters.succeeded, failed: counters.failed,
                               averageMilliseconds: counters.averageLatency.map { ($0 * 10_000).rounded() / 10 },

@@ -72,9 +72,9 @@ struct Values: Verb {
     }
 
     func execute(in session: ShellSession) async throws -> any VerbOutput {
-        let now = session.node.configuration.clock.now
+        let now = Date()
         let held = await session.node.heldValues()
-        func age(_ time: Timestamp) -> Int { max(0, Int((now - time).components.seconds)) }
+        func age(_ date: Date) -> Int { max(0, Int(now.timeIntervalSince(date))) }
         if let key {
             let id = DHTKey(key).id
             return Output(keyId: id.hex, keys: [], values: held.filter { $0.key == id }.map { held in
