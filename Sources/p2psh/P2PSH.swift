@@ -79,7 +79,7 @@ struct P2PSH: ParsableCommand {
             throw ValidationError("give either -c COMMANDS or a script file, not both")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard NodeAddress("\(host.contains(":") ? "[\(host)]" : host):0") != nil else {
+        guard NodeAddress(NodeAddress.text(host: host, port: 0)) != nil else {
             throw ValidationError("--host \(host) is not an IP address: use 0.0.0.0 (every IPv4 interface), "
                                   + ":: (IPv6), or an address of this machine such as 127.0.0.1")
         }
@@ -114,28 +114,39 @@ struct P2PSH: ParsableCommand {
         // Interactive when commands are typed: the prompt and editing go to the terminal, even
         // when stdout is a pipe (`p2psh | tee session.log`).
         let terminal = commands == nil && script == nil ? TerminalDevice.forEditing() : nil
-        let interactive = terminal != nil
-        let scriptDescriptor: Int32
+        let scriptDescriptor = try starting(console) { try openScript() }
+        let (node, peer) = try startPeers(dataDirectory: dataDirectory, console: console)
+        // History is kept only for a person at the prompt, but `history` shows it from scripts too.
+        let history = CommandHistory(path: dataDirectory.map { $0 + "/history" })
+        let session = ShellSession(node: node, peer: peer, console: console, history: history, completer: Completer())
+        if let terminal, !json { announce(session, on: terminal) }
+        let ending = runShell(session, terminal: terminal, scriptDescriptor: scriptDescriptor)
+        _ = InterruptibleRun.run(cancellable: false) {
+            await peer.close()
+            await node.close()
+        }
+        try exitStatus(for: ending, interactive: terminal != nil)
+    }
+
+    /// Runs a step of starting up; its failure is reported and ends p2psh with ``Status/couldNotStart``.
+    private func starting<T>(_ console: Console, _ step: () throws -> T) throws -> T {
         do {
-            scriptDescriptor = try openScript()
+            return try step()
         } catch {
             console.error("\(error)")
             throw Status.couldNotStart
         }
+    }
 
+    /// Starts the DHT node and its file-sharing peer from the options; Ctrl-C or SIGTERM while
+    /// they start ends p2psh.
+    private func startPeers(dataDirectory: String?, console: Console) throws -> (Node, FileSharingPeer) {
         var configuration = NodeConfiguration()
         configuration.host = host
         configuration.port = port
         configuration.storage = dataDirectory.map(StorageLocation.directory) ?? .ephemeral
         let settings = configuration
-        let sharing: SharingConfiguration
-        do {
-            sharing = try sharingConfiguration(dataDirectory: dataDirectory)
-        } catch {
-            console.error("\(error)")
-            throw Status.couldNotStart
-        }
-        let started: (Node, FileSharingPeer)
+        let sharing = try starting(console) { try sharingConfiguration(dataDirectory: dataDirectory) }
         switch InterruptibleRun.run({ () async throws -> (Node, FileSharingPeer) in
             let node = try await Node.start(settings)
             do {
@@ -146,30 +157,28 @@ struct P2PSH: ParsableCommand {
             }
         }) {
         case .finished(.success(let pair)):
-            started = pair
+            return pair
         case .finished(.failure(let error)):
             console.error("\(error)")
             throw Status.couldNotStart
         case .interrupted:
             throw MainActor.assumeIsolated { Interrupts.terminated } ? Status.terminated : Status.interrupted
         }
-        let (node, peer) = started
-        // History is kept only for a person at the prompt, but `history` shows it from scripts too.
-        let history = CommandHistory(path: dataDirectory.map { $0 + "/history" })
-        let session = ShellSession(node: node, peer: peer, console: console, history: history, completer: Completer())
-        if let terminal, !json { announce(session, on: terminal) }
+    }
 
-        // The shell runs on the main thread: libedit calls back into it (completion, Ctrl-C) there.
+    /// Reads and runs commands (typed, from -c, or from a script) until they end. The shell runs
+    /// on the main thread: libedit calls back into it (completion, Ctrl-C) there.
+    private func runShell(_ session: ShellSession, terminal: Int32?, scriptDescriptor: Int32) -> Shell.Ending {
         let commands = commands
         let script = script
-        let mode: Shell.Mode = interactive ? .interactive : .script(keepGoing: keepGoing)
+        let mode: Shell.Mode = terminal != nil ? .interactive : .script(keepGoing: keepGoing)
         let bootstrapLine = bootstrap.isEmpty ? nil : "join " + bootstrap.map(Tokenizer.escaped).joined(separator: " ")
-        let ending = MainActor.assumeIsolated { () -> Shell.Ending in
+        return MainActor.assumeIsolated { () -> Shell.Ending in
             let source: any LineSource
             if let commands {
                 source = CommandTextSource(commands)
             } else if let terminal {
-                source = LineEditor(history: history, completer: session.completer, terminal: terminal)
+                source = LineEditor(history: session.history, completer: session.completer, terminal: terminal)
             } else {
                 source = StreamLineSource(descriptor: scriptDescriptor, name: script == "-" ? nil : script)
             }
@@ -177,13 +186,13 @@ struct P2PSH: ParsableCommand {
             // --bootstrap runs as a `join` before the first command, and fails a script like one.
             return shell.run(after: bootstrapLine.map { [$0] } ?? [])
         }
-        _ = InterruptibleRun.run(cancellable: false) {
-            await peer.close()
-            await node.close()
-        }
+    }
+
+    /// How p2psh exits after the shell ended: at a terminal, leaving is a success; in a script,
+    /// any failed command fails the run.
+    private func exitStatus(for ending: Shell.Ending, interactive: Bool) throws {
         switch ending {
         case .finished(let failures):
-            // At a terminal, leaving is a success; in a script, any failed command fails the run.
             if !interactive, failures > 0 { throw Status.commandFailed }
         case .interrupted:
             throw Status.interrupted

@@ -43,7 +43,7 @@ struct SimulatedNetwork: Sendable {
         for _ in 0..<10 {
             let target = NodeID.random(using: &generator)
             let seeds = Array(network.contacts.shuffled(using: &generator).prefix(3))
-            let result = await Traversal(target: target, width: 8, concurrency: 3, clock: ManualClock()).run(seeds: seeds) { contact in
+            let result = await Traversal(target: target, k: 8, concurrency: 3, clock: ManualClock()).run(seeds: seeds) { contact in
                 network.answer(contact, target: target)
             }
             #expect(result.closest.map(\.contact.id) == network.trueClosest(to: target))
@@ -58,7 +58,7 @@ struct SimulatedNetwork: Sendable {
         for _ in 0..<10 {
             let target = NodeID.random(using: &generator)
             let seeds = Array(network.contacts.filter { !network.dead.contains($0.id) }.prefix(4))
-            let result = await Traversal(target: target, width: 8, concurrency: 8, clock: ManualClock()).run(seeds: seeds) { contact in
+            let result = await Traversal(target: target, k: 8, concurrency: 8, clock: ManualClock()).run(seeds: seeds) { contact in
                 network.answer(contact, target: target)
             }
             // Dead nodes still fill others' tables, so a lookup may miss one of the true K closest;
@@ -78,7 +78,7 @@ struct SimulatedNetwork: Sendable {
         // The two nodes closest to the target answer only after 30 s.
         let hanging = Set(network.trueClosest(to: target, count: 2))
         let clock = ManualClock()
-        let traversal = Traversal(target: target, width: 8, concurrency: 4, stallTimeout: .seconds(2), clock: clock)
+        let traversal = Traversal(target: target, k: 8, concurrency: 4, stallTimeout: .seconds(2), clock: clock)
         let (result, elapsed) = await clock.drive {
             await traversal.run(seeds: Array(network.contacts.prefix(4))) { contact -> TraversalAnswer<Bool> in
                 if hanging.contains(contact.id) {
@@ -99,7 +99,7 @@ struct SimulatedNetwork: Sendable {
         let network = SimulatedNetwork(size: 60, seed: 61)
         let target = network.contacts[5].id
         let clock = ManualClock()
-        let traversal = Traversal(target: target, width: 8, concurrency: 8, stallTimeout: .milliseconds(20), clock: clock)
+        let traversal = Traversal(target: target, k: 8, concurrency: 8, stallTimeout: .milliseconds(20), clock: clock)
         let (result, _) = await clock.drive {
             await traversal.run(seeds: Array(network.contacts.prefix(8))) { contact -> TraversalAnswer<Bool> in
                 // Everyone is slower than the stall timeout: the lookup waits for the late answers
@@ -118,7 +118,7 @@ struct SimulatedNetwork: Sendable {
         let counters = Mutex((now: 0, peak: 0))
         let target = network.contacts[0].id
         let clock = ManualClock()
-        let traversal = Traversal(target: target, width: 8, concurrency: 3, stallTimeout: .seconds(2), clock: clock)
+        let traversal = Traversal(target: target, k: 8, concurrency: 3, stallTimeout: .seconds(2), clock: clock)
         let (result, _) = await clock.drive {
             await traversal.run(seeds: Array(network.contacts.suffix(10))) { contact in
                 counters.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
@@ -135,10 +135,10 @@ struct SimulatedNetwork: Sendable {
     @Test func excludesTheLookingNodeAndEndsWithNoSeeds() async {
         let network = SimulatedNetwork(size: 50, seed: 41)
         let me = network.contacts[0]
-        let result = await Traversal(target: me.id, width: 8, concurrency: 3, clock: ManualClock())
+        let result = await Traversal(target: me.id, k: 8, concurrency: 3, clock: ManualClock())
             .run(seeds: Array(network.contacts.prefix(5)), excluding: me.id) { contact in network.answer(contact, target: me.id) }
         #expect(!result.closest.contains { $0.contact.id == me.id })
-        let empty = await Traversal(target: me.id, width: 8, concurrency: 3, clock: ManualClock())
+        let empty = await Traversal(target: me.id, k: 8, concurrency: 3, clock: ManualClock())
             .run(seeds: []) { contact in network.answer(contact, target: me.id) }
         #expect(empty.closest.isEmpty && empty.queried == 0)
     }

@@ -21,7 +21,7 @@ public struct NameRecord: Sendable, Hashable {
 
     /// The info hash under which providers of a content announce themselves: the first 20
     /// bytes of its SHA-256, as BEP 52 puts v2 info hashes in the DHT.
-    static func infoHash(sha256: [UInt8]) -> NodeID {
+    static func infoHash(sha256: [UInt8]) -> InfoHash {
         NodeID(bytes: Array(sha256.prefix(NodeID.byteCount)))!
     }
 

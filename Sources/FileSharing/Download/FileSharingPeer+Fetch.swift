@@ -125,12 +125,8 @@ extension FileSharingPeer {
                 return there
             }
             let source = try root.resolve(relativePath: file.path)
-            do {
+            try await SharingError.reporting("cannot copy \(file.path) to \(destination)") {
                 try await NIOThreadPool.singleton.runIfActive { try FileCopy.copy(from: source, named: name, into: destination) }
-            } catch let error as SharingError {
-                throw error
-            } catch {
-                throw .storage("cannot copy \(file.path) to \(destination): \(error)")
             }
             path = destination + "/" + name
         }

@@ -45,14 +45,10 @@ extension FileSharingPeer {
             guard hashed == existing.sha256 else { throw .targetExists(root.path + "/" + finalName) }
             return (existing, true)
         }
-        do {
+        try await SharingError.reporting("cannot copy \(path) into the share directory") {
             try await NIOThreadPool.singleton.runIfActive {
                 try FileCopy.copy(from: source, named: finalName, into: root.path)
             }
-        } catch let error as SharingError {
-            throw error
-        } catch {
-            throw .storage("cannot copy \(path) into the share directory: \(error)")
         }
         _ = try await index.scan()
         guard let file = await index.file(atPath: finalName) else {

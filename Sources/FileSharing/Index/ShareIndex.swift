@@ -100,30 +100,19 @@ actor ShareIndex {
             return try await self.performScan()
         }
         lastScan = task
-        do {
-            return try await withTaskCancellationHandler {
+        return try await SharingError.reporting("cannot scan the share directory") {
+            try await withTaskCancellationHandler {
                 try await task.value
             } onCancel: {
                 task.cancel()
             }
-        } catch let error as SharingError {
-            throw error
-        } catch is CancellationError {
-            throw .cancelled
-        } catch {
-            throw .storage("cannot scan the share directory: \(error)")
         }
     }
 
     private func performScan() async throws(SharingError) -> ShareScanReport {
         let root = self.root
-        let found: [ShareWalker.Entry]
-        do {
-            found = try await pool.runIfActive { try ShareWalker.walk(root) }
-        } catch let error as SharingError {
-            throw error
-        } catch {
-            throw Task.isCancelled ? .cancelled : .storage("cannot list the share directory: \(error)")
+        let found = try await SharingError.reporting("cannot list the share directory") {
+            try await pool.runIfActive { try ShareWalker.walk(root) }
         }
 
         var report = ShareScanReport()

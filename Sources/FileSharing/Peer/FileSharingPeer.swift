@@ -137,7 +137,7 @@ public actor FileSharingPeer {
     public func statistics() async -> SharingStatistics {
         let files = await index?.files ?? []
         return SharingStatistics(
-            httpAddress: configuration.httpHost.contains(":") ? "[\(configuration.httpHost)]:\(httpPort)" : "\(configuration.httpHost):\(httpPort)",
+            httpAddress: NodeAddress.text(host: configuration.httpHost, port: httpPort),
             shareDirectory: index?.root.path,
             filesShared: files.count,
             bytesShared: files.reduce(0) { $0 + $1.size },

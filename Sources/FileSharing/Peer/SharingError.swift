@@ -61,3 +61,19 @@ public enum SharingError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension SharingError {
+    /// Runs `body`, whose errors are not all ``SharingError``s yet: those pass through,
+    /// cancellation (of the error or of the task) becomes ``cancelled``, and anything else becomes ``storage(_:)`` saying
+    /// `what` failed.
+    static func reporting<T>(_ what: @autoclosure () -> String, isolation: isolated (any Actor)? = #isolation,
+                             _ body: () async throws -> T) async throws(SharingError) -> T {
+        do {
+            return try await body()
+        } catch let error as SharingError {
+            throw error
+        } catch {
+            throw error is CancellationError || Task.isCancelled ? .cancelled : .storage("\(what()): \(error)")
+        }
+    }
+}

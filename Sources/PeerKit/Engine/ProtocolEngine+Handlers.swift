@@ -25,7 +25,7 @@ extension ProtocolEngine {
         var response = BencodeDictionary()
         for (key, ipv4, wanted) in [("nodes", true, wantIPv4), ("nodes6", false, wantIPv6)] where wanted {
             var compact: [UInt8] = []
-            for entry in table.closest(to: target, count: configuration.bucketSize, where: { $0.address.isIPv4 == ipv4 }) {
+            for entry in table.closest(to: target, count: configuration.k, where: { $0.address.isIPv4 == ipv4 }) {
                 compact += entry.contact.compact
             }
             response[key] = .bytes(compact)
@@ -34,7 +34,7 @@ extension ProtocolEngine {
     }
 
     private mutating func answerGetPeers(_ query: InboundQuery) throws(KRPCError) -> BencodeDictionary {
-        let infoHash = try query.arguments.nodeID("info_hash")
+        let infoHash: InfoHash = try query.arguments.nodeID("info_hash")
         var response = closeNodes(to: infoHash, for: query)
         response["token"] = .bytes(tokens.token(for: query.sender))
         let peers = announcedPeers.values(at: infoHash)
@@ -43,7 +43,7 @@ extension ProtocolEngine {
     }
 
     private mutating func answerAnnouncePeer(_ query: InboundQuery, now: Timestamp) throws(KRPCError) -> BencodeDictionary {
-        let infoHash = try query.arguments.nodeID("info_hash")
+        let infoHash: InfoHash = try query.arguments.nodeID("info_hash")
         let impliedPort = try query.arguments.optionalInteger("implied_port", in: 0...1) == 1
         let port = impliedPort ? Int64(query.sender.port) : try query.arguments.integer("port", in: 1...65535)
         try checkToken(query)

@@ -68,7 +68,7 @@ struct ProtocolEngine {
         self.configuration = configuration
         self.storage = storage
         self.logger = logger
-        self.table = RoutingTable(ownID: id, bucketSize: configuration.bucketSize, now: now)
+        self.table = RoutingTable(ownID: id, k: configuration.k, now: now)
         self.storedValues = ValueStore()
         self.publishedValues = ValueStore(maxValuesPerKey: 1000, maxValues: 100_000)
         self.announcedPeers = ValueStore(maxValuesPerKey: 1000, maxValues: 100_000)

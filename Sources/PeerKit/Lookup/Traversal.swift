@@ -36,7 +36,7 @@ struct TraversalResult<Reply: Sendable>: Sendable {
 struct Traversal: Sendable {
     let target: NodeID
     /// K: how many closest answers end the lookup.
-    let width: Int
+    let k: Int
     /// Queries in flight at once (Khashmir's CONCURRENT_REQS, Kademlia's alpha).
     let concurrency: Int
     /// How long to wait on one node before looking past it.
@@ -67,7 +67,7 @@ struct Traversal: Sendable {
             var stallDeadlines: [NodeID: Timestamp] = [:]
             var timerRunning = false
             while true {
-                let window = shortlist.window(width)
+                let window = shortlist.window(k)
                 // Done when the closest nodes not looked past have all answered. If nobody has
                 // answered yet, slow nodes are all there is: wait for them.
                 if window.allSatisfy({ shortlist.isAnswered($0.id) }),
@@ -112,7 +112,7 @@ struct Traversal: Sendable {
             }
             group.cancelAll()
         }
-        let closest = shortlist.window(width).compactMap { contact in
+        let closest = shortlist.window(k).compactMap { contact in
             shortlist.reply(for: contact.id).map { TraversalResult.Responder(contact: contact, reply: $0) }
         }
         return TraversalResult(closest: closest, queried: queried, failed: failed)
@@ -151,10 +151,10 @@ private struct Shortlist<Reply> {
         }
     }
 
-    /// The `width` closest contacts that have neither failed nor stalled.
-    func window(_ width: Int) -> [Contact] {
+    /// The `k` closest contacts that have neither failed nor stalled.
+    func window(_ k: Int) -> [Contact] {
         var result: [Contact] = []
-        for entry in sorted where result.count < width {
+        for entry in sorted where result.count < k {
             switch states[entry.contact.id] {
             case .failed, .stalled: continue
             default: result.append(entry.contact)

@@ -85,8 +85,8 @@ extension Node {
         _ target: NodeID, query: @escaping @Sendable (Node, Contact) async -> TraversalAnswer<Reply>
     ) async -> TraversalResult<Reply> {
         engine.table.markLookedUp(target, now: now)
-        let seeds = engine.table.closest(to: target, count: configuration.bucketSize).map(\.contact)
-        let traversal = Traversal(target: target, width: configuration.bucketSize,
+        let seeds = engine.table.closest(to: target, count: configuration.k).map(\.contact)
+        let traversal = Traversal(target: target, k: configuration.k,
                                   concurrency: configuration.concurrentRequests,
                                   stallTimeout: configuration.lookupStallTimeout, clock: configuration.clock)
         return await traversal.run(seeds: seeds, excluding: id) { contact in await query(self, contact) }

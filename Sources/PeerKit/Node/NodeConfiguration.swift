@@ -16,7 +16,7 @@ public struct NodeConfiguration: Sendable {
     public var storage = StorageLocation.ephemeral
 
     /// K: nodes per bucket, and how many closest nodes a lookup collects.
-    var bucketSize = 8
+    var k = 8
     /// CONCURRENT_REQS: queries a lookup keeps in flight.
     var concurrentRequests = 8
     /// STORE_REDUNDANCY: how many nodes a store must reach.

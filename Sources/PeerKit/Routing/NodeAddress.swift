@@ -109,7 +109,12 @@ public struct NodeAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        isIPv4 ? "\(hostDescription):\(port)" : "[\(hostDescription)]:\(port)"
+        Self.text(host: hostDescription, port: Int(port))
+    }
+
+    /// "host:port", with an IPv6 host in brackets, as addresses and URLs write it.
+    package static func text(host: String, port: Int) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
     package var socketAddress: SocketAddress {

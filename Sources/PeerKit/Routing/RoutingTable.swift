@@ -21,12 +21,12 @@ struct RoutingTable: Sendable {
     }
 
     let ownID: NodeID
-    let bucketSize: Int
+    let k: Int
     private(set) var buckets: [Bucket]
 
-    init(ownID: NodeID, bucketSize: Int = 8, now: Timestamp) {
+    init(ownID: NodeID, k: Int = 8, now: Timestamp) {
         self.ownID = ownID
-        self.bucketSize = bucketSize
+        self.k = k
         self.buckets = [Bucket(lastChanged: now)]
     }
 
@@ -53,7 +53,7 @@ struct RoutingTable: Sendable {
                 buckets[index].markSeen(at: position, now: now)
                 return .refreshed
             }
-            if buckets[index].entries.count < bucketSize {
+            if buckets[index].entries.count < k {
                 buckets[index].entries.append(NodeEntry(contact: contact, seenAt: now, failures: 0))
                 buckets[index].lastChanged = now
                 return .added
@@ -69,7 +69,7 @@ struct RoutingTable: Sendable {
     func hasRoom(for id: NodeID) -> Bool {
         guard id != ownID else { return false }
         let index = bucketIndex(for: id)
-        return buckets[index].entries.count < bucketSize || (index == buckets.count - 1 && buckets.count < NodeID.bitCount)
+        return buckets[index].entries.count < k || (index == buckets.count - 1 && buckets.count < NodeID.bitCount)
     }
 
     /// Replaces a node that failed its liveness ping with the newcomer that was waiting for its place.
@@ -143,7 +143,7 @@ struct RoutingTable: Sendable {
     /// estimate comes from how much of the id space the K nodes closest to us
     /// cover: the i-th closest node is expected at distance i/(n+1) of the space.
     var estimatedNetworkSize: Int {
-        let nearest = closest(to: ownID, count: bucketSize)
+        let nearest = closest(to: ownID, count: k)
         guard !nearest.isEmpty else { return 1 }
         var numerator = 0.0, denominator = 0.0
         for (rank, entry) in nearest.enumerated() {
@@ -169,7 +169,7 @@ struct RoutingTable: Sendable {
     /// Folds the last bucket back when it and the one before it together fit in one.
     private mutating func mergeTailBuckets() {
         while buckets.count > 1,
-              buckets[buckets.count - 1].entries.count + buckets[buckets.count - 2].entries.count <= bucketSize {
+              buckets[buckets.count - 1].entries.count + buckets[buckets.count - 2].entries.count <= k {
             let tail = buckets.removeLast()
             buckets[buckets.count - 1].entries = (buckets[buckets.count - 1].entries + tail.entries)
                 .sorted { $0.seenAt < $1.seenAt }
