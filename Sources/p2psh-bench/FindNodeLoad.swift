@@ -6,6 +6,8 @@ import PeerKit
 enum FindNodeLoad {
     struct Result: Sendable {
         var counts: FindNodeLoadGenerator.Counts
+        /// The same load on a libtorrent node in the same run, or why it could not be measured.
+        var libtorrent: Swift.Result<(version: String, counts: FindNodeLoadGenerator.Counts), Failure>
         /// Routing-table size of the node under load.
         var tableSize: Int
         /// find_node queries the node counted as received during the run.
@@ -56,11 +58,33 @@ enum FindNodeLoad {
         try? await group.shutdownGracefully()
 
         let after = await node.statistics()
+        let libtorrent = await measureLibtorrent(peers: nodes.dropFirst(), options: options)
         await NetworkBenchmark.close(nodes, limit: options.bootstrapConcurrency)
         return outcome.map { counts in
-            Result(counts: counts, tableSize: after.tableSize,
+            Result(counts: counts, libtorrent: libtorrent, tableSize: after.tableSize,
                    receivedByNode: (after.methods["find_node"]?.received ?? 0) - (before.methods["find_node"]?.received ?? 0))
         }
+    }
+
+    /// The same generator against a libtorrent node whose table holds the same helpers.
+    private static func measureLibtorrent(peers: ArraySlice<Node>,
+                                          options: Options) async -> Swift.Result<(version: String, counts: FindNodeLoadGenerator.Counts), Failure> {
+        var ports: [Int] = []
+        for peer in peers { if let address = await peer.localAddress { ports.append(Int(address.port)) } }
+        let libtorrent: LibtorrentNode
+        do {
+            libtorrent = try LibtorrentNode.start(peerPorts: ports)
+        } catch {
+            return .failure(.setup("\(error)"))
+        }
+        defer { libtorrent.stop() }
+        guard let target = try? SocketAddress(ipAddress: "127.0.0.1", port: libtorrent.port) else {
+            return .failure(.setup("bad libtorrent port \(libtorrent.port)"))
+        }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let outcome = await generate(to: target, on: group, options: options)
+        try? await group.shutdownGracefully()
+        return outcome.map { (libtorrent.version, $0) }
     }
 
     private static func generate(to target: SocketAddress, on group: MultiThreadedEventLoopGroup,

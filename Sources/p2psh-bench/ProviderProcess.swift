@@ -37,7 +37,7 @@ final class ProviderProcess: @unchecked Sendable {
             let chunk = reader.availableData
             if chunk.isEmpty { break }
             text += String(decoding: chunk, as: UTF8.self)
-            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("http:") }),
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("http_address ") }),
                let port = line.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) {
                 return ProviderProcess(process: process, input: stdin.fileHandleForWriting, httpPort: port)
             }

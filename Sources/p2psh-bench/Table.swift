@@ -65,10 +65,24 @@ enum Table {
                 \(FindNodeLoad.warmupSeconds) s warm-up: sent \(counts.sent), answered \(counts.answered), \
                 lost \(counts.lost), other datagrams \(counts.other), socket errors \(counts.errors); \
                 the node counted \(result.receivedByNode) find_node received
-                - libtorrent 2.0.8 answers ~90k find_node/s on this kind of machine.
+                - \(libtorrentLine(result.libtorrent, peerKitRate: rate))
                 """
         case .failure(let failure):
             return "find_node load: failed, \(failure) \(target)"
+        }
+    }
+
+    /// libtorrent's rate under the same generator in the same run, and PeerKit's as a multiple of it.
+    static func libtorrentLine(_ outcome: Result<(version: String, counts: FindNodeLoadGenerator.Counts), FindNodeLoad.Failure>,
+                               peerKitRate: Double) -> String {
+        switch outcome {
+        case .success(let (version, counts)):
+            let rate = counts.answersPerSecond
+            let ratio = rate > 0 ? format(peerKitRate / rate, 2) + "x" : "n/a"
+            return "libtorrent \(version), same generator, same run: \(Int(rate.rounded())) answers/s "
+                + "(sent \(counts.sent), answered \(counts.answered), lost \(counts.lost)); PeerKit = \(ratio) libtorrent"
+        case .failure(let failure):
+            return "libtorrent not measured: \(failure)"
         }
     }
 

@@ -1,0 +1,62 @@
+import Foundation
+
+/// A libtorrent DHT node in a Python process (`scripts/libtorrent-dht-node.py`), loaded by the
+/// same find_node generator as PeerKit's node in the same run, so the two rates compare.
+final class LibtorrentNode: @unchecked Sendable {
+    // @unchecked: `process` and `input` are set once in `start` and then only read;
+    // Foundation's Process and FileHandle are safe to use from any thread.
+    private let process: Process
+    private let input: FileHandle
+    let port: Int
+    /// libtorrent's version, as the Python module reports it.
+    let version: String
+
+    private init(process: Process, input: FileHandle, port: Int, version: String) {
+        self.process = process
+        self.input = input
+        self.port = port
+        self.version = version
+    }
+
+    static let script = "scripts/libtorrent-dht-node.py"
+
+    /// Starts the node, which adds the nodes at `peerPorts` on 127.0.0.1 to its table, and waits
+    /// (at most 30 s) until its table holds some of them.
+    static func start(peerPorts: [Int]) throws -> LibtorrentNode {
+        guard FileManager.default.fileExists(atPath: script) else {
+            throw BenchError("\(script) not found: run the bench from the repository's root")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [script] + peerPorts.map(String.init)
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let reader = stdout.fileHandleForReading
+        var text = ""
+        var port: Int?
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            let chunk = reader.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+            let lines = text.split(separator: "\n")
+            port = port ?? lines.first { $0.hasPrefix("PORT ") }.flatMap { Int($0.dropFirst(5)) }
+            let version = lines.first { $0.hasPrefix("VERSION ") }.map { String($0.dropFirst(8)) } ?? "?"
+            if let port, lines.contains(where: { $0.hasPrefix("READY ") }) {
+                return LibtorrentNode(process: process, input: stdin.fileHandleForWriting, port: port, version: version)
+            }
+        }
+        process.terminate()
+        throw BenchError("libtorrent (python3-libtorrent) did not start: \(text.suffix(300))")
+    }
+
+    func stop() {
+        try? input.close()
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        if process.isRunning { process.terminate() }
+    }
+}
