@@ -60,7 +60,7 @@ public actor FileSharingPeer {
     }
 
     /// Indexes the share directory (hashing only new or changed files), starts the HTTP
-    /// server, tells the node which port to advertise in `hello`, and starts announcing.
+    /// server, adds `hello` (with its HTTP port) to the node's methods, and starts announcing.
     ///
     /// - Throws: ``SharingError/shareDirectory(path:reason:)``, ``SharingError/httpPortInUse(_:)``,
     ///   ``SharingError/storage(_:)``.
