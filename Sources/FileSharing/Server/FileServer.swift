@@ -16,6 +16,8 @@ import ServiceLifecycle
 /// - `/who-has?name=…&history=…`: ``FileServerHandlers/whoHas``;
 /// - `/admin/stats`, `POST /admin/fetch?file=…`: only with `Authorization: Bearer <secret>`.
 ///
+/// The route table is ``Responder/routes`` (FileServer+Routes.swift).
+///
 /// A file is served only when the share index knows it and ``ShareRoot/resolve(_:)``
 /// accepts its path: the path in the URL is handed to `resolve` still percent-encoded, so it
 /// is decoded exactly once, by the code that checks it. A file that changed on disk since it
