@@ -10,17 +10,10 @@ extension FileServer.Responder {
     func serve(encodedPath: String, request: Request, context: Context) async throws(Failure) -> Response {
         guard let index else { throw Failure(.notFound, "this node shares no files") }
         let root = index.root
-        let opened: (decoded: String, file: OpenFile)
-        do {
-            opened = try await pool.runIfActive { () throws -> (decoded: String, file: OpenFile) in
-                let real = try root.resolve(encodedPath)  // decodes, once, and checks
-                let decoded = encodedPath.removingPercentEncoding ?? encodedPath
-                return (decoded, try OpenFile(realPath: real.path, display: ShareRoot.display(decoded)))
-            }
-        } catch let error as SharingError {
-            throw Failure(error)
-        } catch {
-            throw Failure(.serviceUnavailable, "the server is shutting down")
+        let opened = try await onPool { () throws -> (decoded: String, file: OpenFile) in
+            let real = try root.resolve(encodedPath)  // decodes, once, and checks
+            let decoded = encodedPath.removingPercentEncoding ?? encodedPath
+            return (decoded, try OpenFile(realPath: real.path, display: ShareRoot.display(decoded)))
         }
         guard let file = await index.file(atPath: opened.decoded) else {
             throw Failure(.sharedFileNotFound(ShareRoot.display(opened.decoded)))
@@ -32,18 +25,22 @@ extension FileServer.Responder {
     func serve(_ file: SharedFile, request: Request, context: Context) async throws(Failure) -> Response {
         guard let index else { throw Failure(.notFound, "this node shares no files") }
         let root = index.root
-        let opened: OpenFile
+        let opened = try await onPool {
+            try OpenFile(realPath: try root.resolve(relativePath: file.path), display: ShareRoot.display(file.path))
+        }
+        return try await serve(file, opened: opened, request: request, context: context)
+    }
+
+    /// Resolves and opens a file on the thread pool: a share error becomes its HTTP failure,
+    /// and a pool that is gone means the server is shutting down.
+    private func onPool<T: Sendable>(_ open: @escaping @Sendable () throws -> T) async throws(Failure) -> T {
         do {
-            opened = try await pool.runIfActive {
-                let display = ShareRoot.display(file.path)
-                return try OpenFile(realPath: try root.resolve(relativePath: file.path), display: display)
-            }
+            return try await pool.runIfActive(open)
         } catch let error as SharingError {
             throw Failure(error)
         } catch {
             throw Failure(.serviceUnavailable, "the server is shutting down")
         }
-        return try await serve(file, opened: opened, request: request, context: context)
     }
 
     private func serve(_ file: SharedFile, opened: OpenFile, request: Request, context: Context) async throws(Failure) -> Response {

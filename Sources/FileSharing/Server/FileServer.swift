@@ -105,7 +105,7 @@ final class FileServer: Sendable {
 
     /// The base URL peers use, such as "http://127.0.0.1:7001".
     var baseURL: String {
-        host.contains(":") ? "http://[\(host)]:\(port)" : "http://\(host):\(port)"
+        "http://" + NodeAddress.text(host: host, port: port)
     }
 
     /// Stops listening and closes every connection, including downloads in progress, then
