@@ -50,7 +50,4 @@ package struct DownloadReport: Sendable, Hashable {
         self.seconds = seconds
         self.providers = providers
     }
-
-    /// Bytes fetched per second in this run (resumed pieces excluded).
-    var bytesPerSecond: Double { seconds > 0 ? Double(bytesFetched) / seconds : 0 }
 }

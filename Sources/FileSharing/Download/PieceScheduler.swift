@@ -99,9 +99,6 @@ struct PieceScheduler: Sendable {
     /// Providers not dropped.
     var usableProviders: Int { standings.count { !$0.isDropped } }
 
-    /// Requests in flight, at all providers.
-    var requestsInFlight: Int { inFlight.reduce(0, +) }
-
     /// Why each dropped provider was dropped, by provider number.
     var dropReasons: [Int: String] {
         var reasons: [Int: String] = [:]
