@@ -83,9 +83,11 @@ final class ManualClock: DHTClock {
         }
     }
 
-    /// Runs `body`, advancing the clock to the next sleeper's deadline whenever the tasks have
-    /// settled, until `body` returns. Returns its result and how much clock time passed.
-    func drive<T: Sendable>(maxSteps: Int = 10_000,
+    /// Runs `body`, advancing the clock whenever the tasks have settled, until `body` returns:
+    /// to the next sleeper's deadline, or by `step` when given (so that no deadline is jumped
+    /// over while a task that settled late has yet to sleep). Returns `body`'s result and how
+    /// much clock time passed.
+    func drive<T: Sendable>(step: Duration? = nil, maxSteps: Int = 10_000,
                             _ body: @escaping @Sendable () async -> T) async -> (value: T, elapsed: Duration) {
         let started = now
         let finished = Mutex<T?>(nil)
@@ -96,8 +98,11 @@ final class ManualClock: DHTClock {
         for _ in 0..<maxSteps {
             await settle()
             if finished.withLock({ $0 != nil }) { break }
-            guard let deadline = nextDeadline else { continue }
-            advance(to: deadline)
+            if let step {
+                advance(by: step)
+            } else if let deadline = nextDeadline {
+                advance(to: deadline)
+            }
         }
         await task.value
         return (finished.withLock { $0! }, now - started)

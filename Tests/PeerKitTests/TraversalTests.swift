@@ -119,7 +119,8 @@ struct SimulatedNetwork: Sendable {
         let target = network.contacts[0].id
         let clock = ManualClock()
         let traversal = Traversal(target: target, k: 8, concurrency: 3, stallTimeout: .seconds(2), clock: clock)
-        let (result, _) = await clock.drive {
+        // Millisecond steps: every answer comes long before a query could stall.
+        let (result, _) = await clock.drive(step: .milliseconds(1)) {
             await traversal.run(seeds: Array(network.contacts.suffix(10))) { contact in
                 counters.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
                 try? await clock.sleep(until: clock.now + .milliseconds(2))

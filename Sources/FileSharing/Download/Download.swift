@@ -97,12 +97,8 @@ package enum Download {
 
     /// Runs blocking file work on NIO's thread pool, off the cooperative pool.
     static func blocking<T: Sendable>(_ body: @escaping @Sendable () throws(SharingError) -> T) async throws(SharingError) -> T {
-        do {
-            return try await NIOThreadPool.singleton.runIfActive { try body() }
-        } catch let error as SharingError {
-            throw error
-        } catch {
-            throw Task.isCancelled || error is CancellationError ? .cancelled : .storage("file work failed: \(error)")
+        try await SharingError.reporting("file work failed") {
+            try await NIOThreadPool.singleton.runIfActive { try body() }
         }
     }
 
