@@ -6,7 +6,7 @@
 extension Node {
     /// Iterative `get_peers`: every provider announced under `infoHash` that the lookup
     /// meets, including those announced to this node, without duplicates.
-    package func providers(of infoHash: InfoHash) async -> [NodeAddress] {
+    public func providers(of infoHash: InfoHash) async -> [NodeAddress] {
         var found = engine.announcedPeers.values(at: infoHash).compactMap { NodeAddress(compact: $0) }
         guard engine.table.count > 0 else { return found }
         let (batches, collector) = AsyncStream.makeStream(of: [NodeAddress].self)
@@ -20,7 +20,7 @@ extension Node {
     /// Announces this node as a provider of `infoHash` at HTTP `port` on the K closest nodes
     /// that gave a token; returns how many acknowledged.
     @discardableResult
-    package func announceProvider(of infoHash: InfoHash, port: UInt16) async -> Int {
+    public func announceProvider(of infoHash: InfoHash, port: UInt16) async -> Int {
         guard engine.table.count > 0 else { return 0 }
         let lookup = await getPeers(infoHash) { _ in }
         let targets = lookup.closest.compactMap { responder in responder.reply.map { (responder.contact, $0) } }

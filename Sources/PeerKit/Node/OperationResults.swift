@@ -11,7 +11,7 @@ public struct JoinResult: Sendable {
 /// What ``Node/store(_:at:)`` did.
 public struct StoreResult: Sendable {
     /// The nodes that acknowledged the value.
-    package let storedOn: [Contact]
+    public let storedOn: [Contact]
     /// Queries sent, lookup included.
     public let queries: Int
 }
@@ -19,7 +19,7 @@ public struct StoreResult: Sendable {
 /// What ``Node/get(_:)`` found.
 public struct GetResult: Sendable {
     /// Distinct values, those held here first.
-    package let values: [[UInt8]]
+    public let values: [[UInt8]]
     /// Nodes that returned values.
     public let sources: Int
     /// Queries sent, lookup included.

@@ -1,6 +1,6 @@
 /// A node as others name it: its id and where it listens.
 public struct Contact: Sendable, Hashable, CustomStringConvertible {
-    package let id: NodeID
+    public let id: NodeID
     public let address: NodeAddress
 
     init(id: NodeID, address: NodeAddress) {

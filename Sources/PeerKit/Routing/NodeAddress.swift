@@ -10,8 +10,8 @@ public struct NodeAddress: Sendable, Hashable, CustomStringConvertible {
         case ipv6(UInt64, UInt64)
     }
 
-    package var host: Host
-    package var port: UInt16
+    public var host: Host
+    public var port: UInt16
 
     public init(host: Host, port: UInt16) {
         self.host = host

@@ -20,7 +20,7 @@ public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// An id from exactly 20 bytes, or nil for any other length.
-    package init?(bytes: some Collection<UInt8>) {
+    public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == Self.byteCount else { return nil }
         var high: UInt64 = 0, middle: UInt64 = 0, low: UInt32 = 0
         for (index, byte) in bytes.enumerated() {
@@ -34,13 +34,13 @@ public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// An id from 40 hexadecimal digits, or nil.
-    package init?(hex: String) {
+    public init?(hex: String) {
         guard hex.utf8.count == 2 * Self.byteCount, let bytes = [UInt8](hex: hex) else { return nil }
         self.init(bytes: bytes)
     }
 
     /// The SHA-1 of some bytes: how a shell key that is not 40 hex digits becomes a DHT key.
-    package static func sha1(of bytes: some Sequence<UInt8>) -> NodeID {
+    public static func sha1(of bytes: some Sequence<UInt8>) -> NodeID {
         NodeID(bytes: Array(Insecure.SHA1.hash(data: Array(bytes))))!
     }
 
@@ -64,7 +64,7 @@ public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
         for shift in stride(from: 24, through: 0, by: -8) { output.append(UInt8(truncatingIfNeeded: low >> UInt32(shift))) }
     }
 
-    package var hex: String { bytes.hexString }
+    public var hex: String { bytes.hexString }
 
     public var description: String { hex }
 
