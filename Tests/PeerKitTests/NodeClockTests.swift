@@ -11,6 +11,7 @@ import TestSupport
         configuration.clock = clock
         configuration.queryResendDelays = [.seconds(2), .seconds(6)]
         configuration.queryTimeout = .seconds(9)
+        configuration.stabilizeInterval = .seconds(1_000_000)
         let silent = try SilentUDPPeer()
         let address = try #require(NodeAddress(silent.address))
         try await TestNetwork.withNodes(1, configuration) { nodes in

@@ -13,8 +13,11 @@ import Testing
         let peer = NodeAddress("10.0.0.7:6881")!
         let peerID = NodeID.sha1(of: Array("peer".utf8))
 
-        init() {
-            engine = ProtocolEngine(configuration: NodeConfiguration(), state: StoredState(), storage: storage,
+        /// Default settings, except that the stabilizer stays out of the way unless a test wants it.
+        init(_ configure: (inout NodeConfiguration) -> Void = { $0.stabilizeInterval = .seconds(1_000_000) }) {
+            var configuration = NodeConfiguration()
+            configure(&configuration)
+            engine = ProtocolEngine(configuration: configuration, state: StoredState(), storage: storage,
                                     random: NodeRandom(seed: 7), logger: Logger(label: "test"), now: start)
         }
 

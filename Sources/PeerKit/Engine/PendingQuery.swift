@@ -16,6 +16,8 @@ enum QueryPurpose: Sendable {
     case verify(NodeAddress)
     /// A full bucket's oldest node, pinged to see if `candidate` may take its place.
     case evict(oldest: NodeID, candidate: Contact)
+    /// A node not heard from lately, pinged by the stabilizer.
+    case liveness(NodeID)
 }
 
 /// A query waiting for its answer: what to resend, where, and when it is due.

@@ -4,10 +4,10 @@ extension ProtocolEngine {
     mutating func handle(_ query: InboundQuery, now: Timestamp) throws(KRPCError) -> BencodeDictionary {
         switch query.method {
         case Method.ping.rawValue: return BencodeDictionary()
-        case Method.findNode.rawValue: return closeNodes(to: try query.arguments.nodeID("target"), for: query)
-        case Method.getPeers.rawValue: return try answerGetPeers(query)
+        case Method.findNode.rawValue: return closeNodes(to: try query.arguments.nodeID("target"), for: query, now: now)
+        case Method.getPeers.rawValue: return try answerGetPeers(query, now: now)
         case Method.announcePeer.rawValue: return try answerAnnouncePeer(query, now: now)
-        case Method.findValue.rawValue: return try answerFindValue(query)
+        case Method.findValue.rawValue: return try answerFindValue(query, now: now)
         case Method.getValue.rawValue: return try answerGetValue(query)
         case Method.storeValue.rawValue: return try answerStoreValue(query, now: now)
         default:
@@ -17,15 +17,16 @@ extension ProtocolEngine {
     }
 
     /// `nodes` and/or `nodes6` closest to `target`, by the families the requester wants (BEP 32 `want`),
-    /// or else by the family it asked from.
-    func closeNodes(to target: NodeID, for query: InboundQuery) -> BencodeDictionary {
+    /// or else by the family it asked from. Only good nodes: a departed node is never handed out.
+    func closeNodes(to target: NodeID, for query: InboundQuery, now: Timestamp) -> BencodeDictionary {
         let want = (try? query.arguments.byteStrings("want")) ?? []
         let wantIPv4 = want.isEmpty ? query.sender.isIPv4 : want.contains(Array("n4".utf8))
         let wantIPv6 = want.isEmpty ? !query.sender.isIPv4 : want.contains(Array("n6".utf8))
         var response = BencodeDictionary()
         for (key, ipv4, wanted) in [("nodes", true, wantIPv4), ("nodes6", false, wantIPv6)] where wanted {
             var compact: [UInt8] = []
-            for entry in table.closest(to: target, count: configuration.k, where: { $0.address.isIPv4 == ipv4 }) {
+            for entry in table.closest(to: target, count: configuration.k,
+                                       where: { $0.address.isIPv4 == ipv4 && isGood($0, now: now) }) {
                 compact += entry.contact.compact
             }
             response[key] = .bytes(compact)
@@ -33,9 +34,9 @@ extension ProtocolEngine {
         return response
     }
 
-    private mutating func answerGetPeers(_ query: InboundQuery) throws(KRPCError) -> BencodeDictionary {
+    private mutating func answerGetPeers(_ query: InboundQuery, now: Timestamp) throws(KRPCError) -> BencodeDictionary {
         let infoHash: InfoHash = try query.arguments.nodeID("info_hash")
-        var response = closeNodes(to: infoHash, for: query)
+        var response = closeNodes(to: infoHash, for: query, now: now)
         response["token"] = .bytes(tokens.token(for: query.sender))
         let peers = announcedPeers.values(at: infoHash)
         if !peers.isEmpty { response["values"] = .list(fitting(peers.shuffled(using: &random))) }
@@ -52,9 +53,9 @@ extension ProtocolEngine {
         return BencodeDictionary()
     }
 
-    private func answerFindValue(_ query: InboundQuery) throws(KRPCError) -> BencodeDictionary {
+    private func answerFindValue(_ query: InboundQuery, now: Timestamp) throws(KRPCError) -> BencodeDictionary {
         let key = try query.arguments.nodeID("key")
-        var response = closeNodes(to: key, for: query)
+        var response = closeNodes(to: key, for: query, now: now)
         response["token"] = .bytes(tokens.token(for: query.sender))
         response["num"] = .integer(Int64(storedValues.count(at: key)))
         return response

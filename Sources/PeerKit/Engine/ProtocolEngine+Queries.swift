@@ -37,6 +37,7 @@ extension ProtocolEngine {
                 output.datagrams.append((pending.address, counted(pending.datagram)))
             }
         }
+        if now >= nextStabilize { stabilize(now: now) }
         if now >= nextCheckpoint { checkpoint(now: now) }
     }
 
@@ -90,6 +91,8 @@ extension ProtocolEngine {
             output.finished.append((key, outcome))
         case .verify(let address):
             verifying.remove(address)
+        case .liveness(let id):
+            livenessPings.remove(id)
         case .evict(let oldest, let candidate):
             evicting.remove(oldest)
             if case .response = outcome { return }

@@ -30,6 +30,25 @@ extension ProtocolEngine {
         }
     }
 
+    /// The stabilizer: pings the nodes not heard from for LIVENESS_AGE, least recently seen
+    /// first, at most `maxLivenessPings` at a time. A ping that times out counts a failure;
+    /// the third removes the node, and its bucket's replacement cache fills the place.
+    mutating func stabilize(now: Timestamp) {
+        nextStabilize = now + configuration.stabilizeInterval
+        let due = table.leastRecentlySeen(before: now - configuration.livenessAge, excluding: livenessPings,
+                                          limit: configuration.maxLivenessPings - livenessPings.count)
+        for entry in due {
+            guard startQuery(Method.ping.rawValue, to: entry.address, expecting: entry.id, purpose: .liveness(entry.id),
+                             now: now) != nil else { break }
+            livenessPings.insert(entry.id)
+        }
+    }
+
+    /// A node that may be handed out in answers: it answered or queried us lately and has not failed since.
+    func isGood(_ entry: NodeEntry, now: Timestamp) -> Bool {
+        entry.failures == 0 && now - entry.seenAt <= configuration.goodNodeAge
+    }
+
     mutating func recordAddressVote(_ observed: NodeAddress, from reporter: NodeAddress) {
         if addressVotes[reporter] == nil, addressVotes.count >= 32, let any = addressVotes.keys.first {
             addressVotes.removeValue(forKey: any)

@@ -57,6 +57,10 @@ struct ProtocolEngine {
     var recentAddresses = RecentAddresses()
     /// When the next checkpoint runs.
     var nextCheckpoint: Timestamp
+    /// When the stabilizer next looks for nodes to ping.
+    var nextStabilize: Timestamp
+    /// Nodes the stabilizer is pinging now.
+    var livenessPings: Set<NodeID> = []
     var output = Output()
 
     /// An engine resuming from `state`: its node id (or a new random one), contacts and values.
@@ -76,6 +80,7 @@ struct ProtocolEngine {
         self.transactions = TransactionTable(start: UInt16.random(in: 0 ... .max, using: &random))
         self.stats = NodeStats(nodeID: id, startedAt: now.date, databasePath: storage.path)
         self.nextCheckpoint = now + configuration.firstCheckpoint
+        self.nextStabilize = now + configuration.stabilizeInterval
         self.random = random
         for entry in state.contacts where entry.id != id {
             _ = table.insert(entry.contact, now: entry.seenAt)
@@ -90,9 +95,9 @@ struct ProtocolEngine {
         return output
     }
 
-    /// The next moment ``advance(to:)`` has work: a resend, a timeout or the checkpoint.
+    /// The next moment ``advance(to:)`` has work: a resend, a timeout, the stabilizer or the checkpoint.
     var nextDeadline: Timestamp {
-        transactions.values.reduce(nextCheckpoint) { min($0, $1.nextDeadline) }
+        transactions.values.reduce(min(nextCheckpoint, nextStabilize)) { min($0, $1.nextDeadline) }
     }
 
     // MARK: Inbound

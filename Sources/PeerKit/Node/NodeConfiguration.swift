@@ -43,6 +43,16 @@ public struct NodeConfiguration: Sendable {
     var minPingInterval: Duration = .seconds(900)
     /// MAX_FAILURES: failed queries in a row after which a node leaves the table.
     var maxFailures = 3
+    /// How often the stabilizer looks for nodes to ping.
+    var stabilizeInterval: Duration = .seconds(1)
+    /// A node not heard from for this long is pinged by the stabilizer. With three failures
+    /// to remove a node and the 9 s query timeout, a node that left is gone from the table
+    /// within about 90 s.
+    var livenessAge: Duration = .seconds(60)
+    /// Liveness pings in flight at most, so a table full of departed nodes is checked at a bounded pace.
+    var maxLivenessPings = 8
+    /// Nodes handed out in answers must have answered (or queried) us within this long and not failed since.
+    var goodNodeAge: Duration = .seconds(15 * 60)
     /// KEY_EXPIRE: how long a stored value lives without being stored again.
     var keyExpire: Duration = .seconds(3 * 3600)
     /// KEY_REFRESH: values this node stored are republished after this long.

@@ -59,6 +59,7 @@ struct RoutingTable: Sendable {
                 return .added
             }
             guard index == buckets.count - 1, buckets.count < NodeID.bitCount else {
+                buckets[index].addReplacement(contact, now: now, limit: k)
                 return .bucketFull(oldest: buckets[index].entries[0])
             }
             splitLastBucket(now: now)
@@ -86,15 +87,28 @@ struct RoutingTable: Sendable {
         }
     }
 
-    /// Counts a failed query; removes the node when it reaches `maxFailures`. Returns true if removed.
+    /// Counts a failed query; at `maxFailures` the node leaves the table, and the newest node of
+    /// its bucket's replacement cache takes its place. Returns true if it was removed.
     @discardableResult
     mutating func recordFailure(_ id: NodeID, maxFailures: Int) -> Bool {
         let index = bucketIndex(for: id)
         guard let position = buckets[index].index(of: id) else { return false }
         buckets[index].entries[position].failures += 1
         guard buckets[index].entries[position].failures >= maxFailures else { return false }
-        remove(id)
+        buckets[index].entries.remove(at: position)
+        if let replacement = buckets[index].replacements.popLast() {
+            buckets[index].entries.insert(replacement, at: buckets[index].entries.firstIndex { $0.seenAt > replacement.seenAt }
+                                            ?? buckets[index].entries.endIndex)
+        }
+        mergeTailBuckets()
         return true
+    }
+
+    /// Up to `limit` nodes not heard from since `cutoff`, least recently seen first, leaving out `excluded`.
+    func leastRecentlySeen(before cutoff: Timestamp, excluding excluded: Set<NodeID>, limit: Int) -> [NodeEntry] {
+        guard limit > 0 else { return [] }
+        return entries.filter { $0.seenAt < cutoff && !excluded.contains($0.id) }
+            .sorted { $0.seenAt < $1.seenAt }.prefix(limit).map { $0 }
     }
 
     mutating func remove(_ id: NodeID) {
@@ -163,6 +177,11 @@ struct RoutingTable: Sendable {
             near.entries.append(entry)
             return true
         }
+        buckets[depth].replacements.removeAll { entry in
+            guard entry.id.distance(to: ownID).leadingZeroBitCount > depth else { return false }
+            near.replacements.append(entry)
+            return true
+        }
         buckets.append(near)
     }
 
@@ -173,6 +192,8 @@ struct RoutingTable: Sendable {
             let tail = buckets.removeLast()
             buckets[buckets.count - 1].entries = (buckets[buckets.count - 1].entries + tail.entries)
                 .sorted { $0.seenAt < $1.seenAt }
+            buckets[buckets.count - 1].replacements = (buckets[buckets.count - 1].replacements + tail.replacements)
+                .sorted { $0.seenAt < $1.seenAt }.suffix(k).map { $0 }
             buckets[buckets.count - 1].lastChanged = max(buckets[buckets.count - 1].lastChanged, tail.lastChanged)
         }
     }

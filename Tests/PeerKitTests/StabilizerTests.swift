@@ -1,0 +1,101 @@
+import Testing
+@testable import PeerKit
+
+/// Liveness on a hand-driven clock: the stabilizer pings the nodes not heard from lately at a
+/// bounded pace, a node that stays silent is counted out and replaced from its bucket's
+/// replacement cache, and answers hand out only nodes that are known to be alive.
+@Suite struct StabilizerTests {
+    typealias Harness = ProtocolEngineTests.Harness
+
+    static func contact(_ index: Int, prefix: UInt8 = 0x00) -> Contact {
+        var bytes = [UInt8](repeating: UInt8(index), count: 20)
+        bytes[0] = prefix
+        return Contact(id: NodeID(bytes: bytes)!, address: NodeAddress("10.0.2.1:\(1000 + index)")!)
+    }
+
+    /// The datagrams the engine sends when the clock reaches `time`, with where they go.
+    static func advance(_ harness: Harness, to time: Timestamp) -> [NodeAddress] {
+        harness.engine.advance(to: time)
+        return harness.engine.takeOutput().datagrams.map(\.address)
+    }
+
+    @Test func pingsTheLeastRecentlySeenAtABoundedPace() {
+        let harness = Harness { _ in }
+        let start = harness.start
+        let configuration = harness.engine.configuration
+        // 20 nodes, seen 0 to 19 minutes before the start (node 19 the longest ago).
+        for index in 0..<20 {
+            _ = harness.engine.table.insert(Self.contact(index, prefix: UInt8(index * 12)),
+                                            now: start - .seconds(60 * index))
+        }
+        let tableSize = harness.engine.table.count
+        #expect(harness.engine.nextDeadline == start + configuration.stabilizeInterval)
+        let first = Self.advance(harness, to: start + configuration.stabilizeInterval)
+        // Nodes 2...19 are older than LIVENESS_AGE (60 s); 8 at a time, oldest first.
+        let oldest = (0..<20).map { Self.contact($0, prefix: UInt8($0 * 12)) }
+            .filter { harness.engine.table.entry(for: $0.id) != nil }
+            .sorted { harness.engine.table.entry(for: $0.id)!.seenAt < harness.engine.table.entry(for: $1.id)!.seenAt }
+        #expect(first == oldest.prefix(configuration.maxLivenessPings).map(\.address))
+        #expect(Self.advance(harness, to: start + configuration.stabilizeInterval * 2).isEmpty,
+                "no more while \(configuration.maxLivenessPings) are in flight")
+        #expect(harness.engine.table.count == tableSize)
+    }
+
+    @Test func aSilentNodeIsCountedOutAndReplacedFromTheCache() {
+        let harness = Harness { $0.k = 2 }
+        let start = harness.start
+        let configuration = harness.engine.configuration
+        // Bucket 0 (ids starting with bit 0) holds two nodes; a near node makes bucket 1 exist,
+        // so bucket 0 can no longer split: a third far node waits in the replacement cache.
+        let near = Self.contact(1, prefix: 0xF0)
+        let (dead, live, waiting) = (Self.contact(2, prefix: 0x10), Self.contact(3, prefix: 0x20), Self.contact(4, prefix: 0x30))
+        _ = harness.engine.table.insert(near, now: start)
+        _ = harness.engine.table.insert(dead, now: start - .seconds(600))
+        _ = harness.engine.table.insert(live, now: start)
+        guard case .bucketFull = harness.engine.table.insert(waiting, now: start) else {
+            Issue.record("expected a full bucket")
+            return
+        }
+        #expect(harness.engine.table.entry(for: waiting.id) == nil)
+
+        // The dead node is pinged, times out, and is pinged again: three failures remove it.
+        var time = start
+        var pings = 0
+        for _ in 0..<200 where harness.engine.table.entry(for: dead.id) != nil {
+            time = harness.engine.nextDeadline
+            pings += Self.advance(harness, to: time).filter { $0 == dead.address }.count
+            if let failures = harness.engine.table.entry(for: dead.id)?.failures, failures > 0 {
+                #expect(!Self.handsOut(dead, harness: harness, now: time), "a node that failed is not handed out")
+            }
+        }
+        #expect(harness.engine.table.entry(for: dead.id) == nil, "removed at MAX_FAILURES")
+        #expect(pings >= configuration.maxFailures)
+        #expect(time - start <= configuration.livenessAge + configuration.queryTimeout * configuration.maxFailures
+                + configuration.stabilizeInterval * 4, "gone within about 90 s")
+        #expect(harness.engine.table.entry(for: waiting.id) != nil, "the replacement cache filled the place")
+        #expect(harness.engine.table.entry(for: live.id) != nil)
+    }
+
+    @Test func answersCarryOnlyNodesAliveLately() {
+        let harness = Harness()
+        let start = harness.start
+        let configuration = harness.engine.configuration
+        let good = Self.contact(1, prefix: 0x10), failed = Self.contact(2, prefix: 0x20)
+        let stale = Self.contact(3, prefix: 0x30)
+        _ = harness.engine.table.insert(good, now: start)
+        _ = harness.engine.table.insert(failed, now: start)
+        harness.engine.table.recordFailure(failed.id, maxFailures: configuration.maxFailures)
+        _ = harness.engine.table.insert(stale, now: start - configuration.goodNodeAge - .seconds(1))
+        #expect(harness.engine.table.count == 3)
+        #expect(Self.handsOut(good, harness: harness, now: start))
+        #expect(!Self.handsOut(failed, harness: harness, now: start))
+        #expect(!Self.handsOut(stale, harness: harness, now: start))
+    }
+
+    /// Whether a find_node answer (for the contact's own id) lists the contact.
+    static func handsOut(_ contact: Contact, harness: Harness, now: Timestamp) -> Bool {
+        let answer = harness.ask("find_node", ["target": .bytes(contact.id.bytes)], at: now).response
+        let nodes = answer?["nodes"]?.bytesValue.flatMap { Contact.decodeCompactList($0, ipv6: false) } ?? []
+        return nodes.contains(contact)
+    }
+}
