@@ -18,6 +18,16 @@ enum QueryPurpose: Sendable {
     case evict(oldest: NodeID, candidate: Contact)
     /// A node not heard from lately, pinged by the stabilizer.
     case liveness(NodeID)
+
+    /// Why the query was sent, for the log.
+    var name: String {
+        switch self {
+        case .caller: "caller"
+        case .verify: "verify"
+        case .evict: "evict"
+        case .liveness: "liveness"
+        }
+    }
 }
 
 /// A query waiting for its answer: what to resend, where, and when it is due.

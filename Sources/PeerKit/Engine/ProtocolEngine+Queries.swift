@@ -21,6 +21,7 @@ extension ProtocolEngine {
             resendsAt: configuration.queryResendDelays.filter { $0 < configuration.queryTimeout }.sorted().map { now + $0 },
             timesOutAt: now + configuration.queryTimeout)
         stats.methods[method, default: .init()].sent += 1
+        logger.debug("query sent", metadata: ["method": "\(method)", "to": "\(address)", "for": "\(purpose.name)"])
         output.datagrams.append((address, counted(datagram)))
         let deadline = transactions[key]!.nextDeadline
         output.earliestNewDeadline = min(output.earliestNewDeadline ?? deadline, deadline)
@@ -62,6 +63,8 @@ extension ProtocolEngine {
         noteResponder(responder, now: now)
         if let observed = arguments.observedAddress { recordAddressVote(observed, from: sender) }
         stats.methods[pending.method, default: .init()].totalLatency += (now - pending.sentAt).inSeconds
+        logger.debug("query answered", metadata: ["method": "\(pending.method)", "by": "\(sender)",
+                                                  "ms": "\(Int((now - pending.sentAt).inSeconds * 1000))"])
         finish(key, with: .response(responder: responder, arguments: arguments), now: now)
     }
 
@@ -69,6 +72,8 @@ extension ProtocolEngine {
         guard let key = TransactionTable<PendingQuery>.id(transactionID), let pending = transactions[key],
               pending.address == sender
         else { return }
+        logger.debug("query refused", metadata: ["method": "\(pending.method)", "by": "\(sender)",
+                                                 "error": "\(error.description.printable)"])
         finish(key, with: .error(error), now: now)
     }
 
@@ -79,6 +84,7 @@ extension ProtocolEngine {
         case .response:
             stats.methods[pending.method, default: .init()].succeeded += 1
         case .timeout:
+            logger.debug("query timed out", metadata: ["method": "\(pending.method)", "to": "\(pending.address)"])
             stats.methods[pending.method, default: .init()].failed += 1
             if let expected = pending.expectedID { table.recordFailure(expected, maxFailures: configuration.maxFailures) }
         case .error:

@@ -146,6 +146,7 @@ struct ProtocolEngine {
             var response = try handle(query, now: now)
             stats.methods[method, default: .init()].received += 1
             response["id"] = .bytes(id.bytes)
+            logger.debug("query received", metadata: ["method": "\(method.printable)", "from": "\(sender)"])
             let reply = KRPCMessage(transactionID: transactionID, body: .response(response),
                                     clientVersion: Self.clientVersion, observedAddress: sender)
             noteQuerier(Contact(id: senderID, address: sender), now: now)

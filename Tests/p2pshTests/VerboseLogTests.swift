@@ -1,0 +1,19 @@
+import Testing
+import TestSupport
+
+/// `-v` shows the protocol on stderr: each query sent, answered, timed out or received, one line each.
+@Suite struct VerboseLogTests {
+    @Test func verboseShowsEachQueryAndAnswer() async throws {
+        let peer = try await ShellProcess.start(["--ephemeral", "-v"])
+        let run = try await p2psh(["--ephemeral", "--port", "0", "-v", "-c", "join \(peer.address)"], input: "")
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stderr.split(separator: "\n")
+        #expect(lines.contains { $0.contains("query sent") && $0.contains("method=ping") && $0.contains("to=\(peer.address)") },
+                "\(run.stderr)")
+        #expect(lines.contains { $0.contains("query answered") && $0.contains("method=find_node") && $0.contains("ms=") })
+        #expect(run.stdout.contains("joined"), "results stay on stdout")
+        #expect(await eventually { peer.child.stderr.contains("query received") && peer.child.stderr.contains("method=ping") },
+                "the other node logs the queries it answered: \(peer.child.stderr)")
+        #expect(try await peer.exit() == 0)
+    }
+}
