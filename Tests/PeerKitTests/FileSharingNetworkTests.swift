@@ -66,6 +66,28 @@ import TestSupport
         try await withTeardown { for node in nodes { await node.close() } } body: { try await body(nodes) }
     }
 
+    @Test func aFetchReturnsOnceTheFileIsInPlaceAndAnnouncesAfterwards() async throws {
+        let content = testBytes(26, seed: 9)
+        try await Self.withNodes([
+            { try await Self.start(files: ["small.txt": content]) },
+            { try await Self.start() },
+            { try await Self.start() },
+        ]) { nodes in
+            let (a, b, gone) = (nodes[0], nodes[1], nodes[2])
+            try await Self.join(b, to: a)
+            try await Self.join(b, to: gone)
+            await Self.announce(a)
+            // A node b knows leaves without a goodbye: announcing now has to wait it out.
+            await gone.node.close()
+            let report = try await b.peer.fetch("small.txt")
+            #expect(report.shared)
+            #expect(await b.peer.announcements["small.txt"] == nil, "the fetch did not wait for its announcement")
+            #expect(await eventually(timeout: .seconds(30)) {
+                (await b.peer.announcements["small.txt"]?.acknowledgements ?? 0) > 0
+            }, "and the announcement follows in the background")
+        }
+    }
+
     @Test func aFileSharedByOneNodeIsFetchedByNameAndByHashThroughTheDHT() async throws {
         let content = testBytes(2 * SharedFile.pieceSize + 12_345, seed: 1)
         try await Self.withNodes([

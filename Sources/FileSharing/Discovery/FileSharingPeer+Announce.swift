@@ -18,6 +18,17 @@ extension FileSharingPeer {
         }
     }
 
+    /// Announces what is due in the background, after any announcement still running: a file
+    /// just shared or fetched is offered to the network at once, and its command does not wait.
+    func announceSoon() {
+        let previous = announcing
+        announcing = Task {
+            await previous?.value
+            guard !Task.isCancelled else { return }
+            await announceDue()
+        }
+    }
+
     /// Rescans the share directory; new files are announced by the next ``announceDue()``.
     func rescan() async {
         lastRescan = ContinuousClock.now

@@ -93,7 +93,7 @@ extension FileSharingPeer {
                 var shared = false
                 if intoShare, let index {
                     shared = (try? await index.adopt(name, pieces: pieces)) != nil
-                    if shared { await announceDue() }
+                    if shared { announceSoon() }
                 }
                 let seconds = started.duration(to: .now)
                 return FetchReport(path: destination + "/" + name, size: pieces.size, sha256: plan.sha256.hexString,

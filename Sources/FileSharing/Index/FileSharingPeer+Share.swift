@@ -28,7 +28,7 @@ extension FileSharingPeer {
             guard let file = await index.file(atPath: relative) else {
                 throw .sharePathRejected(path: ShareRoot.display(relative), reason: "the share directory does not share it")
             }
-            await announceDue()
+            announceSoon()
             return (file, false)
         }
         let finalName = name ?? URL(fileURLWithPath: source).lastPathComponent
@@ -54,7 +54,7 @@ extension FileSharingPeer {
         guard let file = await index.file(atPath: finalName) else {
             throw .storage("\(finalName) was copied but could not be indexed")
         }
-        await announceDue()
+        announceSoon()
         return (file, false)
     }
 }

@@ -32,6 +32,8 @@ public actor FileSharingPeer {
     /// File names met on the network (name lookups, neighbour answers), newest last, for completion.
     public private(set) var seenNames: [String] = []
     var background: Task<Void, Never>?
+    /// Announcements started by `share` and `fetch`, which return without waiting for them.
+    var announcing: Task<Void, Never>?
     /// The node's UDP address, to recognise this node among providers.
     var nodeAddress: NodeAddress?
     var lastRescan: ContinuousClock.Instant
@@ -113,6 +115,8 @@ public actor FileSharingPeer {
     public func close() async {
         background?.cancel()
         background = nil
+        announcing?.cancel()
+        announcing = nil
         await server?.close()
         server = nil
         try? await client.shutdown()
