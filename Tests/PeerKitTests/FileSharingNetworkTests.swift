@@ -88,6 +88,33 @@ import TestSupport
         }
     }
 
+    @Test func aProviderThatLeftIsSkippedAndTheSharerServes() async throws {
+        let content = testBytes(100_000, seed: 10)
+        try await Self.withNodes([
+            { try await Self.start(files: ["left.bin": content]) },
+            { try await Self.start() },
+            { try await Self.start() },
+        ]) { nodes in
+            let (a, b, c) = (nodes[0], nodes[1], nodes[2])
+            try await Self.join(b, to: a)
+            await Self.announce(a)
+            // b fetches the file, so it shares it and announces itself as a provider; then it leaves.
+            _ = try await b.peer.fetch("left.bin")
+            #expect(await eventually(timeout: .seconds(30)) {
+                (await b.peer.announcements["left.bin"]?.acknowledgements ?? 0) > 0
+            })
+            await b.close()
+            // c arrives later: the DHT's providers of the file are b alone, which is gone; a,
+            // its neighbour, shares it too.
+            try await Self.join(c, to: a)
+            let byName = try await c.peer.fetch("left.bin")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: byName.path)) == Data(content))
+            let elsewhere = TestPaths.temporaryDirectory()
+            let byHash = try await c.peer.fetch(byName.sha256, to: elsewhere)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: byHash.path)) == Data(content))
+        }
+    }
+
     @Test func aFileSharedByOneNodeIsFetchedByNameAndByHashThroughTheDHT() async throws {
         let content = testBytes(2 * SharedFile.pieceSize + 12_345, seed: 1)
         try await Self.withNodes([

@@ -152,8 +152,28 @@ extension FileSharingPeer {
                            alreadyPresent: true, shared: false, copied: false)
     }
 
-    /// What `target` may be, and who provides each candidate: the DHT first, then neighbours.
+    /// What `target` may be, and who provides each candidate, from every source at once: the
+    /// name's records and `get_peers` in the DHT, and the neighbours' answers. Providers of the
+    /// same content are merged, so one that left is skipped by the download while the others serve.
     func findProviders(for target: FetchTarget) async throws(SharingError) -> [FetchPlan] {
+        async let offers = whoHas(target.text, includingSelf: false).providers
+        var plans = await dhtPlans(for: target)
+        for offer in await offers {
+            guard let sha256 = [UInt8](hex: offer.sha256), sha256.count == 32, !offer.url.isEmpty else { continue }
+            if let index = plans.firstIndex(where: { $0.sha256 == sha256 }) {
+                if !plans[index].providers.contains(offer.url) { plans[index].providers.append(offer.url) }
+            } else {
+                plans.append(FetchPlan(name: target.text, sha256: sha256, size: offer.size, providers: [offer.url],
+                                       source: .neighbours))
+            }
+        }
+        guard !Task.isCancelled else { throw .cancelled }
+        return plans
+    }
+
+    /// The candidates the DHT knows: the name's records (or the hash asked for), each with the
+    /// providers `get_peers` finds for it.
+    private func dhtPlans(for target: FetchTarget) async -> [FetchPlan] {
         var records: [NameRecord] = []
         if let sha256 = target.sha256 {
             records = [NameRecord(sha256: sha256, size: -1)]
@@ -161,25 +181,15 @@ extension FileSharingPeer {
             records = found.values.compactMap(NameRecord.init(decoding:))
             if !records.isEmpty { noteSeen(target.text) }
         }
-        guard !Task.isCancelled else { throw .cancelled }
         var plans: [FetchPlan] = []
-        for record in records {
+        for record in records where !Task.isCancelled {
             let providers = await node.providers(of: NameRecord.infoHash(sha256: record.sha256)).filter { !isSelf($0) }
             if !providers.isEmpty {
                 plans.append(FetchPlan(name: target.text, sha256: record.sha256, size: record.size,
                                        providers: providers.map { "http://\($0)" }, source: .dht))
             }
         }
-        guard plans.isEmpty else { return plans }
-        guard !Task.isCancelled else { throw .cancelled }
-        let answer = await whoHas(target.text, includingSelf: false)
-        var byContent: [[UInt8]: FetchPlan] = [:]
-        for offer in answer.providers {
-            guard let sha256 = [UInt8](hex: offer.sha256), sha256.count == 32, !offer.url.isEmpty else { continue }
-            byContent[sha256, default: FetchPlan(name: target.text, sha256: sha256, size: offer.size, providers: [],
-                                                 source: .neighbours)].providers.append(offer.url)
-        }
-        return Array(byContent.values)
+        return plans
     }
 
     /// Whether a provider address is this node's own HTTP server.
