@@ -9,7 +9,7 @@ struct Fetch: Verb {
         abstract: "Download a file from every peer that has it, checking each piece.",
         discussion: """
             FILE is a file name as its providers share it, or a content hash (64 hex digits). \
-            Providers are found through the DHT and, when it knows none, by asking neighbours. \
+            Providers are found through the DHT and by asking neighbours, at once, and merged. \
             Pieces (1 MiB) come from all providers at once; each is checked against its SHA-256 \
             and fetched again elsewhere if it is wrong, and the whole file is checked before it \
             gets its name. The file lands in the share directory, and is shared from then on, \
