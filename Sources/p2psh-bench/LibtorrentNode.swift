@@ -34,20 +34,17 @@ final class LibtorrentNode: @unchecked Sendable {
         process.standardOutput = stdout
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let reader = stdout.fileHandleForReading
-        var text = ""
-        var port: Int?
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            let chunk = reader.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-            let lines = text.split(separator: "\n")
-            port = port ?? lines.first { $0.hasPrefix("PORT ") }.flatMap { Int($0.dropFirst(5)) }
-            let version = lines.first { $0.hasPrefix("VERSION ") }.map { String($0.dropFirst(8)) } ?? "?"
-            if let port, lines.contains(where: { $0.hasPrefix("READY ") }) {
-                return LibtorrentNode(process: process, input: stdin.fileHandleForWriting, port: port, version: version)
+        let (started, text) = ChildOutput.read(stdout.fileHandleForReading, timeout: .seconds(30)) {
+            lines -> (port: Int, version: String)? in
+            func value(_ field: String) -> String? {
+                lines.first { $0.hasPrefix(field + " ") }.map { String($0.dropFirst(field.count + 1)) }
             }
+            guard value("READY") != nil, let port = value("PORT").flatMap({ Int($0) }) else { return nil }
+            return (port, value("VERSION") ?? "?")
+        }
+        if let started {
+            return LibtorrentNode(process: process, input: stdin.fileHandleForWriting, port: started.port,
+                                  version: started.version)
         }
         process.terminate()
         throw BenchError("libtorrent (python3-libtorrent) did not start: \(text.suffix(300))")

@@ -30,18 +30,11 @@ final class ProviderProcess: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         stdin.fileHandleForWriting.write(Data("stats\n".utf8))
-        let reader = stdout.fileHandleForReading
-        var text = ""
-        let deadline = ContinuousClock.now + .seconds(120)
-        while ContinuousClock.now < deadline {
-            let chunk = reader.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("http_address ") }),
-               let port = line.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) {
-                return ProviderProcess(process: process, input: stdin.fileHandleForWriting, httpPort: port)
-            }
+        let (port, text) = ChildOutput.read(stdout.fileHandleForReading, timeout: .seconds(120)) { lines in
+            lines.first { $0.hasPrefix("http_address ") }?.split(separator: ":").last
+                .flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         }
+        if let port { return ProviderProcess(process: process, input: stdin.fileHandleForWriting, httpPort: port) }
         process.terminate()
         throw BenchError("\(executable) did not report its HTTP port: \(text.suffix(300))")
     }

@@ -8,7 +8,7 @@ import TestSupport
     @Test func libtorrentRoutesThroughUsAndWeListItUnderPeers() async throws {
         let node = try await TestNetwork.startNode()
         let ourPort = try #require(await node.localAddress?.port)
-        let libtorrent = try ChildProcess("/usr/bin/python3", [TestPaths.fixture("libtorrent_dht_peer.py"), "\(ourPort)"])
+        let libtorrent = try ChildProcess("/usr/bin/python3", [TestPaths.packageRoot + "/scripts/libtorrent-dht-node.py", "--live", "\(ourPort)"])
         defer { libtorrent.closeInput(); libtorrent.terminate() }
 
         // libtorrent queried us, liked the answers, and put us in its routing table.

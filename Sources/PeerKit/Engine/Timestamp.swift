@@ -18,10 +18,7 @@ struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
     var date: Date { Date(timeIntervalSince1970: seconds) }
 
     /// Seconds since 1970, as the database keeps it.
-    var seconds: Double {
-        let (whole, attoseconds) = sinceEpoch.components
-        return Double(whole) + Double(attoseconds) / 1e18
-    }
+    var seconds: Double { sinceEpoch.inSeconds }
 
     static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.sinceEpoch < rhs.sinceEpoch }
     static func + (lhs: Timestamp, rhs: Duration) -> Timestamp { Timestamp(sinceEpoch: lhs.sinceEpoch + rhs) }
