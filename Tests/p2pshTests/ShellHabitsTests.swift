@@ -118,7 +118,7 @@ import TestSupport
     @Test func pingValuesAndLog() async throws {
         let seed = try await ShellProcess.start()
         defer { seed.child.terminate() }
-        let script = "join \(seed.address); store greeting hé\u{1B}[41m; ping \(seed.address); values; values greeting; "
+        let script = "join \(seed.address); store hostile hé\u{1B}[41m; ping \(seed.address); values; values hostile; "
             + "log; log debug; log; log off"
         let run = try await p2psh(node + ["--json", "-c", script], input: "")
         #expect(run.status == 0, "\(run.stderr)")
@@ -133,14 +133,14 @@ import TestSupport
         #expect(ping["version"] as? String == "PK 0001")
         #expect((ping["milliseconds"] as? Double ?? -1) >= 0)
         let keys = try #require(results[3]["keys"] as? [[String: Any]])
-        #expect(keys.map { $0["key_id"] as? String } == [DHTKey("greeting").id.hex])
+        #expect(keys.map { $0["key_id"] as? String } == [DHTKey("hostile").id.hex])
         let values = try #require(results[4]["values"] as? [[String: Any]])
         #expect(values.first?["text"] as? String == "hé\u{1B}[41m", "JSON keeps the value; only text output escapes it")
         #expect(values.first?["own"] as? Bool == true)
         #expect(results[5]["level"] as? String == "warning")
         #expect(results[7]["level"] as? String == "debug")
         // Printed as text, the control character is escaped.
-        let text = try await p2psh(node + ["-c", "join \(seed.address); store greeting hé\u{1B}[41m; values greeting"], input: "")
+        let text = try await p2psh(node + ["-c", "join \(seed.address); store hostile hé\u{1B}[41m; values hostile"], input: "")
         #expect(text.stdout.contains("hé\\x1b[41m"), "\(text.stdout)")
         #expect(!text.stdout.contains("\u{1B}"))
         #expect(try await seed.exit() == 0)
