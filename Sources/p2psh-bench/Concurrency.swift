@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import PeerKit
 
 /// Runs `operation`, cancelling it after `seconds`; nil when the deadline came first.
 ///
@@ -66,6 +67,5 @@ enum Output {
 
 /// Seconds elapsed since `start` on the continuous clock.
 func seconds(since start: ContinuousClock.Instant) -> Double {
-    let elapsed = ContinuousClock.now - start
-    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    (ContinuousClock.now - start).inSeconds
 }

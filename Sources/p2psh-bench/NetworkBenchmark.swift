@@ -15,16 +15,9 @@ struct NetworkResult: Sendable {
     var stores = 0
     var storesOK = 0
     var storeSeconds = 0.0
-    var gets = 0
-    var getsOK = 0
-    /// Wall time of each get, in milliseconds.
-    var getLatencies: [Double] = []
-    /// Queries the getting node sent during each get, from its statistics.
-    var queriesPerGet: [Int] = []
-    /// The queries each get reported itself (`GetResult.queries`), for comparison.
-    var reportedQueriesPerGet: [Int] = []
+    var gets = GetRound()
     var peakRSS: Double?
-    /// The first few errors, to say why something failed.
+    /// The first few errors of bootstrap and stores, to say why something failed.
     var errors: [String] = []
 
     mutating func note(_ error: String) {
@@ -79,9 +72,23 @@ enum NetworkBenchmark {
     static func run(size: Int, options: Options) async -> NetworkResult {
         var result = NetworkResult(size: size)
         var random = SystemRandomNumberGenerator()
-        let limit = options.bootstrapConcurrency
+        guard let nodes = await bootstrap(size: size, options: options, into: &result) else {
+            result.peakRSS = ResourceUsage.peakRSSMegabytes()
+            return result
+        }
+        let stored = await storeRandomValues(options.operations, on: nodes, random: &random, into: &result)
+        Output.progress("N=\(size): \(stored.count) gets")
+        result.gets = await getEach(stored, readers: Array(nodes.indices), nodes: nodes, random: &random)
+        Output.progress("N=\(size): closing")
+        await close(nodes, limit: options.bootstrapConcurrency)
+        result.peakRSS = ResourceUsage.peakRSSMegabytes()
+        return result
+    }
 
-        // Bootstrap: start, join the seed, then one more lookup of each node's own id.
+    /// Starts `size` nodes, joins each to the first, then has each look up its own id.
+    /// Nil (with the reason noted) if the nodes cannot start.
+    static func bootstrap(size: Int, options: Options, into result: inout NetworkResult) async -> [Node]? {
+        let limit = options.bootstrapConcurrency
         Output.progress("N=\(size): starting \(size) nodes")
         let bootstrapStart = ContinuousClock.now
         let nodes: [Node]
@@ -89,13 +96,12 @@ enum NetworkBenchmark {
         case .success(let started): nodes = started
         case .failure(let error):
             result.note("start failed: \(error)")
-            result.peakRSS = ResourceUsage.peakRSSMegabytes()
-            return result
+            return nil
         }
         guard let seed = await nodes[0].localAddress else {
             result.note("the seed node has no local address")
             await close(nodes, limit: limit)
-            return result
+            return nil
         }
         Output.progress("N=\(size): joining the seed")
         let joinErrors = await concurrentMap(size - 1, limit: limit) { index -> String? in
@@ -126,15 +132,19 @@ enum NetworkBenchmark {
         for node in nodes { tableSizes.append(await node.statistics().tableSize) }
         result.meanTableSize = Double(tableSizes.reduce(0, +)) / Double(size)
         result.minTableSize = tableSizes.min() ?? 0
+        return nodes
+    }
 
-        // Stores of random keys from random nodes.
-        Output.progress("N=\(size): \(options.operations) stores")
-        var stored: [(key: NodeID, value: [UInt8], writer: Int, storedOn: [NodeID])] = []
+    /// Stores `count` random values under random keys, each from a random node.
+    static func storeRandomValues(_ count: Int, on nodes: [Node], random: inout some RandomNumberGenerator,
+                                  into result: inout NetworkResult) async -> [StoredValue] {
+        Output.progress("N=\(nodes.count): \(count) stores")
+        var stored: [StoredValue] = []
         let storeStart = ContinuousClock.now
-        for round in 0..<options.operations {
+        for round in 0..<count {
             let key = NodeID.random(using: &random)
             let value = Array("bench value \(round) \(UInt64.random(in: 0 ... .max, using: &random))".utf8)
-            let writer = Int.random(in: 0..<size, using: &random)
+            let writer = Int.random(in: 0..<nodes.count, using: &random)
             let node = nodes[writer]
             let outcome = await withDeadline(operationDeadline) { () -> Result<StoreResult, NodeError> in
                 do throws(NodeError) { return .success(try await node.store(value, at: key)) } catch { return .failure(error) }
@@ -149,45 +159,45 @@ enum NetworkBenchmark {
             case .failure(let error)?: result.note("store: \(error)")
             case nil: result.note("store: no result within \(Int(operationDeadline)) s")
             }
-            stored.append((key, value, writer, storedOn))
+            stored.append(StoredValue(key: key, value: value, writer: writer, storedOn: storedOn))
         }
         result.storeSeconds = seconds(since: storeStart)
+        return stored
+    }
 
-        // One get per key, from another random node, one at a time so that the
-        // getter's sent-query counters move by exactly this get's queries.
-        Output.progress("N=\(size): \(stored.count) gets")
-        for (key, value, writer, storedOn) in stored {
-            var reader = Int.random(in: 0..<(size - 1), using: &random)
-            if reader >= writer { reader += 1 }
+    /// One get per stored value, from a random node among `readers` other than its writer, one
+    /// at a time so that the reader's sent-query counters move by exactly this get's queries.
+    static func getEach(_ stored: [StoredValue], readers: [Int], nodes: [Node],
+                        random: inout some RandomNumberGenerator) async -> GetRound {
+        var round = GetRound()
+        for item in stored {
+            let candidates = readers.filter { $0 != item.writer }
+            guard let reader = candidates.randomElement(using: &random) else { continue }
             let node = nodes[reader]
             let sentBefore = await sentQueries(node)
             let start = ContinuousClock.now
             let outcome = await withDeadline(operationDeadline) { () -> Result<GetResult, NodeError> in
-                do throws(NodeError) { return .success(try await node.get(key)) } catch { return .failure(error) }
+                do throws(NodeError) { return .success(try await node.get(item.key)) } catch { return .failure(error) }
             }
             let elapsed = seconds(since: start)
             let sentAfter = await sentQueries(node)
-            result.gets += 1
-            result.getLatencies.append(elapsed * 1000)
-            result.queriesPerGet.append(sentAfter - sentBefore)
+            round.gets += 1
+            round.latencies.append(elapsed * 1000)
+            round.queriesPerGet.append(sentAfter - sentBefore)
             switch outcome {
             case .success(let got)?:
-                result.reportedQueriesPerGet.append(got.queries)
-                if got.values.contains(value) {
-                    result.getsOK += 1
+                round.reportedQueriesPerGet.append(got.queries)
+                if got.values.contains(item.value) {
+                    round.ok += 1
                 } else {
-                    let placed = await placement(of: key, storedOn: storedOn, reader: node, nodes: nodes)
-                    result.note("get \(key.hex.prefix(8)): \(got.values.count) values (\(got.sources) sources, \(got.queries) queries); \(placed)")
+                    let placed = await placement(of: item.key, storedOn: item.storedOn, reader: node, nodes: nodes)
+                    round.note("get \(item.key.hex.prefix(8)): \(got.values.count) values (\(got.sources) sources, \(got.queries) queries); \(placed)")
                 }
-            case .failure(let error)?: result.note("get: \(error)")
-            case nil: result.note("get: no result within \(Int(operationDeadline)) s")
+            case .failure(let error)?: round.note("get: \(error)")
+            case nil: round.note("get: no result within \(Int(operationDeadline)) s")
             }
         }
-
-        Output.progress("N=\(size): closing")
-        await close(nodes, limit: limit)
-        result.peakRSS = ResourceUsage.peakRSSMegabytes()
-        return result
+        return round
     }
 
     /// Why a get missed: where the value was stored and where the reader's lookup ends, as ranks

@@ -16,6 +16,8 @@ struct Options: Sendable {
     var loadHelpers = 20
     /// Skip the find_node load test.
     var skipLoad = false
+    /// Nodes of the churn run (half of them leave), or nil to skip it.
+    var churnSize: Int? = 500
     /// Size of the file the transfer benchmark fetches, in MiB.
     var transferMegabytes = 1024
     /// Times each transfer contender runs; the best run counts.
@@ -24,12 +26,13 @@ struct Options: Sendable {
     var skipTransfer = false
     var onlyTransfer = false
     /// Whole-process budget in seconds: the watchdog exits after it, so the bench always ends.
-    var timeout = 1200.0
+    var timeout = 1800.0
 
     static let usage = """
         usage: p2psh-bench [--sizes 100,500] [--ops 100] [--concurrency 32]
                            [--load-seconds 3] [--window 512] [--helpers 20] [--no-load]
-                           [--transfer-mib 1024] [--rounds 2] [--no-transfer | --only-transfer] [--timeout 1200]
+                           [--churn-size 500 | --no-churn]
+                           [--transfer-mib 1024] [--rounds 2] [--no-transfer | --only-transfer] [--timeout 1800]
         """
 
     static func parse(_ arguments: [String]) -> Options {
@@ -74,6 +77,8 @@ struct Options: Sendable {
             case "--window": options.loadWindow = min(positiveInt(argument), 16384)
             case "--helpers": options.loadHelpers = positiveInt(argument)
             case "--no-load": options.skipLoad = true
+            case "--churn-size": options.churnSize = max(positiveInt(argument), 4)
+            case "--no-churn": options.churnSize = nil
             case "--transfer-mib": options.transferMegabytes = positiveInt(argument)
             case "--rounds": options.transferRounds = positiveInt(argument)
             case "--no-transfer": options.skipTransfer = true

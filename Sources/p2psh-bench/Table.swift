@@ -20,10 +20,9 @@ enum Table {
         """
 
     static func row(_ result: NetworkResult) -> String {
-        let latencies = result.getLatencies.sorted()
-        let p50 = percentile(latencies, 0.50), p95 = percentile(latencies, 0.95)
-        let queries = mean(result.queriesPerGet.map(Double.init))
-        let getPercent = percent(result.getsOK, of: result.gets)
+        let p50 = result.gets.p50, p95 = result.gets.p95
+        let queries = result.gets.meanQueries
+        let getPercent = result.gets.successPercent
         let sized = result.size <= Target.targetSize
         let storeCell = percent(result.storesOK, of: result.stores).map { format($0, 1) + "%" } ?? "–"
         let getCell = getPercent.map { format($0, 1) + "% " + mark($0 >= Target.getSuccessPercent) } ?? "–"
@@ -42,14 +41,15 @@ enum Table {
             "own-id lookups timed out \(result.lookupTimeouts)",
             "routing table mean \(format(result.meanTableSize, 1)) (min \(result.minTableSize))",
             "stores \(result.storesOK)/\(result.stores) in \(format(result.storeSeconds, 1)) s",
-            "gets \(result.getsOK)/\(result.gets)",
+            "gets \(result.gets.ok)/\(result.gets.gets)",
         ]
-        if let reported = mean(result.reportedQueriesPerGet.map(Double.init)) {
+        if let reported = mean(result.gets.reportedQueriesPerGet.map(Double.init)) {
             parts.append("GetResult.queries mean \(format(reported, 1))")
         }
-        if let worst = result.getLatencies.max() { parts.append("slowest get \(format(worst, 1)) ms") }
+        if let worst = result.gets.latencies.max() { parts.append("slowest get \(format(worst, 1)) ms") }
         var text = "- N=\(result.size): " + parts.joined(separator: ", ")
-        if !result.errors.isEmpty { text += "\n  first errors: " + result.errors.joined(separator: "; ") }
+        let errors = result.errors + result.gets.errors
+        if !errors.isEmpty { text += "\n  first errors: " + errors.prefix(5).joined(separator: "; ") }
         return text
     }
 

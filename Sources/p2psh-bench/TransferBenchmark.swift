@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import NIOPosix
 import FileSharing
+import Logging
 import PeerKit
 
 /// Fetching one big file over loopback HTTP: PeerKit's downloader against curl (one
@@ -88,8 +89,10 @@ enum TransferBenchmark {
     private static func timeFetch(_ sha256: [UInt8], from providers: [String], into directory: String,
                                   client: HTTPClient) async throws -> Double {
         let started = ContinuousClock.now
-        let (pieces, _) = try await Download.pieceList(sha256: sha256, providers: providers, client: client)
-        _ = try await Download.run(pieces: pieces, providers: providers, into: directory, name: "fetch.bin", client: client)
+        let logger = Logger(label: "p2psh-bench")
+        let (pieces, _) = try await Download.pieceList(sha256: sha256, providers: providers, client: client, logger: logger)
+        _ = try await Download.run(pieces: pieces, providers: providers, into: directory, name: "fetch.bin", client: client,
+                                   logger: logger)
         let elapsed = seconds(since: started)
         try FileManager.default.removeItem(atPath: directory + "/fetch.bin")
         return elapsed

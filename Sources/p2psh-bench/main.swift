@@ -36,6 +36,13 @@ Output.line("")
 Output.line("peak RSS is process-wide (VmHWM): each row includes the peak of the rows before it.")
 for result in results { Output.line(Table.notes(result)) }
 
+if let churnSize = options.churnSize {
+    let churn = await ChurnBenchmark.run(size: churnSize, options: options)
+    Output.line("")
+    for line in ChurnTable.lines(churn) { Output.line(line) }
+    Output.line(Table.notes(churn.network))
+}
+
 if !options.skipLoad {
     Output.progress("find_node load: \(options.loadHelpers + 1) nodes, window \(options.loadWindow), \(options.loadSeconds) s")
     Output.line("")

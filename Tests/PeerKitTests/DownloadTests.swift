@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
+import Logging
 import Synchronization
 import Testing
 import TestSupport
@@ -26,6 +27,8 @@ let downloadTestClient: HTTPClient = {
     configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(5), read: .seconds(10))
     return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
 }()
+
+let downloadTestLogger = Logger(label: "download-test")
 
 /// A target directory, some providers, and the file they serve.
 private final class DownloadFixture: Sendable {
@@ -61,7 +64,7 @@ private final class DownloadFixture: Sendable {
         let directory = directory
         return try await withTestTimeout(.seconds(60)) {
             try await Download.run(pieces: list, providers: urls, into: directory, name: name,
-                                   client: client, options: options, progress: progress)
+                                   client: client, logger: downloadTestLogger, options: options, progress: progress)
         }
     }
 
@@ -237,7 +240,7 @@ private final class Collected<Value: Sendable>: Sendable {
             let (urls, directory) = (fixture.urls, fixture.directory)
             let task = Task {
                 try await Download.run(pieces: list, providers: urls, into: directory, name: "file.bin",
-                                       client: downloadTestClient, options: DownloadOptions(requestsPerProvider: 2)) { progress in
+                                       client: downloadTestClient, logger: downloadTestLogger, options: DownloadOptions(requestsPerProvider: 2)) { progress in
                     verified.append(progress.piecesVerified)
                     if progress.piecesVerified >= 3 { signal.yield() }
                 }
@@ -345,7 +348,7 @@ private final class Collected<Value: Sendable>: Sendable {
             let error = await #expect(throws: SharingError.self) {
                 _ = try await withTestTimeout(.seconds(30)) {
                     try await Download.run(pieces: list, providers: [provider.url], into: directory, name: "file.bin",
-                                           client: downloadTestClient)
+                                           client: downloadTestClient, logger: downloadTestLogger)
                 }
             }
             guard case .badPieceList(let reason) = error else {
@@ -395,21 +398,21 @@ private final class Collected<Value: Sendable>: Sendable {
                 let hash = [UInt8](hex: list.sha256)!
 
                 let (validated, from) = try await Download.pieceList(sha256: hash, providers: [dead, liar.url, good.url],
-                                                                     client: downloadTestClient)
+                                                                     client: downloadTestClient, logger: downloadTestLogger)
                 #expect(from == good.url)
                 #expect(validated == (try list.validated(expecting: hash)))
 
                 await #expect(throws: SharingError.self) {
-                    _ = try await Download.pieceList(sha256: hash, providers: [liar.url], client: downloadTestClient)
+                    _ = try await Download.pieceList(sha256: hash, providers: [liar.url], client: downloadTestClient, logger: downloadTestLogger)
                 }
                 do {
-                    _ = try await Download.pieceList(sha256: hash, providers: [liar.url], client: downloadTestClient)
+                    _ = try await Download.pieceList(sha256: hash, providers: [liar.url], client: downloadTestClient, logger: downloadTestLogger)
                 } catch {
                     guard case .badPieceList(let reason)? = error as? SharingError else { throw error }
                     #expect(reason == "\(liar.url.dropFirst(7)): it has 2 pieces where 2097153 bytes need 3", "\(reason)")
                 }
                 do {
-                    _ = try await Download.pieceList(sha256: Array(hash.reversed()), providers: [dead, good.url], client: downloadTestClient)
+                    _ = try await Download.pieceList(sha256: Array(hash.reversed()), providers: [dead, good.url], client: downloadTestClient, logger: downloadTestLogger)
                     Issue.record("a file nobody has")
                 } catch {
                     #expect(error as? SharingError == .fetchFailed("could not get the piece list of \(String(Array(hash.reversed()).hexString.prefix(12)))…: "
@@ -428,6 +431,6 @@ private final class Collected<Value: Sendable>: Sendable {
         #expect(!ProviderClient.contentRange("bytes 0-100/1000", matches: 0 ..< 100, fileSize: 1000))
         #expect(!ProviderClient.contentRange("items 0-99/1000", matches: 0 ..< 100, fileSize: 1000))
         #expect(!ProviderClient.contentRange("bytes */1000", matches: 0 ..< 100, fileSize: 1000))
-        #expect(ProviderClient(base: "http://127.0.0.1:7001/", client: HTTPClient.shared).name == "127.0.0.1:7001")
+        #expect(ProviderClient(base: "http://127.0.0.1:7001/", client: HTTPClient.shared, logger: downloadTestLogger).name == "127.0.0.1:7001")
     }
 }

@@ -43,6 +43,19 @@ import Testing
                 .response != nil
         }
 
+        /// Pings `peer` (as the node it is known as) at `start`; it answers `after` later, the
+        /// engine having run its resends on the way.
+        func answerPing(at start: Timestamp, after delay: Duration) {
+            guard let key = engine.startQuery("ping", to: peer, expecting: peerID, now: start) else { return }
+            engine.advance(to: start + delay)
+            _ = engine.takeOutput()
+            let reply: Bencode = ["t": .bytes([UInt8(key >> 8), UInt8(key & 0xFF)]), "y": "r",
+                                  "r": ["id": .bytes(peerID.bytes)]]
+            let peer = peer
+            _ = reply.encoded().withUnsafeBytes { engine.receive($0, from: peer, now: start + delay) }
+            _ = engine.takeOutput()
+        }
+
         func values(at key: NodeID, now: Timestamp) -> [[UInt8]] {
             let response = ask("get_value", ["key": .bytes(key.bytes)], at: now).response
             return response?["values"]?.listValue?.compactMap(\.bytesValue) ?? []
@@ -63,8 +76,11 @@ import Testing
             harness.engine.advance(to: start + offset)
             return harness.engine.takeOutput().datagrams.map(\.bytes)
         }
+        func failures() -> Int? { harness.engine.table.entry(for: harness.peerID)?.failures }
         #expect(datagrams(at: .milliseconds(1999)).isEmpty)
+        #expect(failures() == 0)
         #expect(datagrams(at: .seconds(2)) == sent.map(\.bytes), "the same query, resent")
+        #expect(failures() == 1, "silence past the first send counts against the node at once")
         #expect(datagrams(at: .milliseconds(5999)).isEmpty)
         #expect(datagrams(at: .seconds(6)) == sent.map(\.bytes))
         harness.engine.advance(to: start + .milliseconds(8999))
@@ -79,7 +95,15 @@ import Testing
             Issue.record("expected a timeout, got \(String(describing: finished.first?.outcome))")
             return
         }
-        #expect(harness.engine.table.entry(for: harness.peerID)?.failures == 1, "a timeout counts against the node")
+        #expect(failures() == 1, "the timeout of the same query does not count it twice")
+    }
+
+    @Test func anAnswerToAResendClearsTheFailure() {
+        let harness = Harness()
+        let start = harness.start
+        _ = harness.engine.table.insert(Contact(id: harness.peerID, address: harness.peer), now: start)
+        harness.answerPing(at: start, after: .milliseconds(2500))
+        #expect(harness.engine.table.entry(for: harness.peerID)?.failures == 0, "the answer to the resend cleared the failure")
     }
 
     @Test func tokensOfTheNewestThreeSecretsAreAccepted() {
@@ -177,6 +201,23 @@ import Testing
             #expect(gap >= configuration.checkpointInterval * 0.9 && gap <= configuration.checkpointInterval * 1.1)
             due = harness.engine.nextCheckpoint
         }
+    }
+
+    @Test func aProviderListsItselfInItsGetPeersAnswers() {
+        let harness = Harness()
+        let start = harness.start
+        let infoHash = NodeID.sha1(of: Array("shared file".utf8))
+        harness.engine.stats.localAddress = NodeAddress("192.168.1.5:6881")
+        func peers(at now: Timestamp) -> [NodeAddress] {
+            let answer = harness.ask("get_peers", ["info_hash": .bytes(infoHash.bytes)], at: now).response
+            return answer?["values"]?.listValue?.compactMap { $0.bytesValue.flatMap(NodeAddress.init(compact:)) } ?? []
+        }
+        #expect(peers(at: start).isEmpty)
+        harness.engine.providing[infoHash] = (port: 8080, at: start)
+        #expect(peers(at: start) == [NodeAddress("192.168.1.5:8080")!], "its bound address, with its HTTP port")
+        let configuration = harness.engine.configuration
+        #expect(peers(at: start + configuration.peerExpire) == [NodeAddress("192.168.1.5:8080")!])
+        #expect(peers(at: start + configuration.peerExpire + .seconds(1)).isEmpty, "as long as an announcement lives")
     }
 
     @Test func anAnswerEndsTheQueryAndItsTimers() {

@@ -59,15 +59,31 @@ import Testing
         var table = RoutingTable(ownID: own, now: start)
         let node = contact("01")
         _ = table.insert(node, now: start)
-        do { let outcome = table.recordFailure(node.id, maxFailures: 3); #expect(!outcome) }
-        do { let outcome = table.recordFailure(node.id, maxFailures: 3); #expect(!outcome) }
+        do { let outcome = table.recordFailure(node.id, maxFailures: 3, freshSince: start); #expect(!outcome) }
+        do { let outcome = table.recordFailure(node.id, maxFailures: 3, freshSince: start); #expect(!outcome) }
         #expect(table.entry(for: node.id)?.failures == 2)
         // An answer resets the count.
         _ = table.insert(node, now: start)
         #expect(table.entry(for: node.id)?.failures == 0)
-        for _ in 0..<2 { table.recordFailure(node.id, maxFailures: 3) }
-        do { let outcome = table.recordFailure(node.id, maxFailures: 3); #expect(outcome) }
+        for _ in 0..<2 { table.recordFailure(node.id, maxFailures: 3, freshSince: start) }
+        do { let outcome = table.recordFailure(node.id, maxFailures: 3, freshSince: start); #expect(outcome) }
         #expect(table.count == 0)
+    }
+
+    @Test func onlyARecentlySeenReplacementTakesAFailedNodesPlace() {
+        for (seenAt, promoted) in [(start + .seconds(90), true), (start + .seconds(10), false)] {
+            var table = RoutingTable(ownID: own, now: start)
+            for index in 0..<8 { _ = table.insert(contact("0\(index)"), now: start) }
+            _ = table.insert(contact("c0"), now: start)
+            // Bucket 0 is full and cannot split: the newcomer waits in its replacement cache.
+            _ = table.insert(contact("0f"), now: seenAt)
+            #expect(table.entry(for: contact("0f").id) == nil)
+            let removed = table.recordFailure(contact("01").id, maxFailures: 1, freshSince: start + .seconds(60))
+            #expect(removed)
+            #expect((table.entry(for: contact("0f").id) != nil) == promoted,
+                    "a candidate seen at +\(seenAt - start) is \(promoted ? "" : "not ")promoted")
+            #expect(table.buckets[0].replacements.isEmpty)
+        }
     }
 
     @Test func closestIsSortedByXORDistance() {

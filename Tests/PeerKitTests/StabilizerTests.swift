@@ -20,21 +20,23 @@ import Testing
     }
 
     @Test func pingsTheLeastRecentlySeenAtABoundedPace() {
-        let harness = Harness { _ in }
+        // Buckets of 128, so that all 80 nodes fit.
+        let harness = Harness { $0.k = 128 }
         let start = harness.start
         let configuration = harness.engine.configuration
-        // 20 nodes, seen 0 to 19 minutes before the start (node 19 the longest ago).
-        for index in 0..<20 {
-            _ = harness.engine.table.insert(Self.contact(index, prefix: UInt8(index * 12)),
+        // 80 nodes, seen 0 to 79 minutes before the start (node 79 the longest ago).
+        for index in 0..<80 {
+            _ = harness.engine.table.insert(Self.contact(index, prefix: UInt8(index * 3)),
                                             now: start - .seconds(60 * index))
         }
         let tableSize = harness.engine.table.count
         #expect(harness.engine.nextDeadline == start + configuration.stabilizeInterval)
         let first = Self.advance(harness, to: start + configuration.stabilizeInterval)
-        // Nodes 2...19 are older than LIVENESS_AGE (60 s); 8 at a time, oldest first.
-        let oldest = (0..<20).map { Self.contact($0, prefix: UInt8($0 * 12)) }
+        // Nodes 2...79 are older than LIVENESS_AGE (60 s); 64 at a time, oldest first.
+        let oldest = (0..<80).map { Self.contact($0, prefix: UInt8($0 * 3)) }
             .filter { harness.engine.table.entry(for: $0.id) != nil }
             .sorted { harness.engine.table.entry(for: $0.id)!.seenAt < harness.engine.table.entry(for: $1.id)!.seenAt }
+        #expect(oldest.count > configuration.maxLivenessPings)
         #expect(first == oldest.prefix(configuration.maxLivenessPings).map(\.address))
         #expect(Self.advance(harness, to: start + configuration.stabilizeInterval * 2).isEmpty,
                 "no more while \(configuration.maxLivenessPings) are in flight")
@@ -84,7 +86,7 @@ import Testing
         let stale = Self.contact(3, prefix: 0x30)
         _ = harness.engine.table.insert(good, now: start)
         _ = harness.engine.table.insert(failed, now: start)
-        harness.engine.table.recordFailure(failed.id, maxFailures: configuration.maxFailures)
+        harness.engine.table.recordFailure(failed.id, maxFailures: configuration.maxFailures, freshSince: Timestamp(sinceEpoch: .zero))
         _ = harness.engine.table.insert(stale, now: start - configuration.goodNodeAge - .seconds(1))
         #expect(harness.engine.table.count == 3)
         #expect(Self.handsOut(good, harness: harness, now: start))

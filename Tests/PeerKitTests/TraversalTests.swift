@@ -78,7 +78,7 @@ struct SimulatedNetwork: Sendable {
         // The two nodes closest to the target answer only after 30 s.
         let hanging = Set(network.trueClosest(to: target, count: 2))
         let clock = ManualClock()
-        let traversal = Traversal(target: target, k: 8, concurrency: 4, stallTimeout: .seconds(2), clock: clock)
+        let traversal = Traversal(target: target, k: 8, concurrency: 4, roundTrips: .fixed(.seconds(2)), clock: clock)
         let (result, elapsed) = await clock.drive {
             await traversal.run(seeds: Array(network.contacts.prefix(4))) { contact -> TraversalAnswer<Bool> in
                 if hanging.contains(contact.id) {
@@ -95,11 +95,90 @@ struct SimulatedNetwork: Sendable {
         #expect(found == Set(network.trueClosest(to: target, count: 10).filter { !hanging.contains($0) }))
     }
 
+    @Test func aLookupAmongHalfDeadNodesEndsAsSoonAsTheLiveOnesHaveAnswered() async {
+        let network = SimulatedNetwork(size: 200, deadFraction: 0.5, seed: 71)
+        var generator = NodeRandom(seed: 72)
+        // Live nodes answer in 1 ms, so the learned wait is its lower bound; dead nodes stay
+        // silent until the 9 s KRPC timeout.
+        var estimator = RoundTripEstimator(bounds: .milliseconds(10) ... .seconds(2))
+        for _ in 0..<10 { estimator.record(.milliseconds(1)) }
+        let wait = estimator.wait
+        #expect(wait == .milliseconds(10))
+        for _ in 0..<5 {
+            let target = NodeID.random(using: &generator)
+            let clock = ManualClock()
+            let traversal = Traversal(target: target, k: 8, concurrency: 8, roundTrips: estimator, clock: clock)
+            let seeds = Array(network.contacts.shuffled(using: &generator).prefix(8))
+            let (result, elapsed) = await clock.drive(step: .milliseconds(1)) {
+                await traversal.run(seeds: seeds) { contact in
+                    let dead = network.dead.contains(contact.id)
+                    try? await clock.sleep(until: clock.now + (dead ? .seconds(9) : .milliseconds(1)))
+                    return network.answer(contact, target: target)
+                }
+            }
+            let found = result.closest.map(\.contact.id)
+            #expect(!found.contains { network.dead.contains($0) })
+            #expect(found.first == network.trueClosest(to: target).first)
+            #expect(result.failed == 0, "no dead node's timeout was waited for")
+            // Each round of the lookup waits at most one learned wait on its dead nodes.
+            #expect(elapsed < wait * 20, "\(elapsed) for \(result.queried) queries")
+        }
+    }
+
+    @Test func theWaitAdaptsToTheRoundTripsOfTheLookup() async {
+        let network = SimulatedNetwork(size: 200, seed: 81)
+        var generator = NodeRandom(seed: 82)
+        let target = NodeID.random(using: &generator)
+        // The two nodes closest to the target hang; everyone else answers in 30 ms. The lookup
+        // starts knowing nothing (a 1 s wait) and learns from its own answers.
+        let hanging = Set(network.trueClosest(to: target, count: 2))
+        let seeds = network.contacts.filter { !hanging.contains($0.id) }.shuffled(using: &generator).prefix(8)
+        let clock = ManualClock()
+        let traversal = Traversal(target: target, k: 8, concurrency: 8,
+                                  roundTrips: RoundTripEstimator(bounds: .milliseconds(10) ... .seconds(2)), clock: clock)
+        let (result, elapsed) = await clock.drive(step: .milliseconds(5)) {
+            await traversal.run(seeds: Array(seeds)) { contact -> TraversalAnswer<Bool> in
+                try? await clock.sleep(until: clock.now + (hanging.contains(contact.id) ? .seconds(9) : .milliseconds(30)))
+                return hanging.contains(contact.id) ? .failed : network.answer(contact, target: target)
+            }
+        }
+        let found = Set(result.closest.map(\.contact.id))
+        #expect(found.isDisjoint(with: hanging))
+        #expect(found == Set(network.trueClosest(to: target, count: 10).filter { !hanging.contains($0) }))
+        // 30 ms answers teach a wait near 100 ms: far below the 1 s it started with.
+        #expect(elapsed < .milliseconds(600), "\(elapsed)")
+    }
+
+    @Test func aSlowNodeAmongTheClosestIsWaitedForAndASilentOneGivenUp() async {
+        let network = SimulatedNetwork(size: 100, seed: 91)
+        var generator = NodeRandom(seed: 92)
+        let target = NodeID.random(using: &generator)
+        let truth = network.trueClosest(to: target, count: 2)
+        // With a 20 ms wait: the closest node answers after 50 ms (looked past, but within three
+        // waits); the second closest never answers.
+        let (slow, silent) = (truth[0], truth[1])
+        let clock = ManualClock()
+        let traversal = Traversal(target: target, k: 8, concurrency: 8, roundTrips: .fixed(.milliseconds(20)), clock: clock)
+        let seeds = network.contacts.filter { !truth.contains($0.id) }.shuffled(using: &generator).prefix(8)
+        let (result, elapsed) = await clock.drive(step: .milliseconds(1)) {
+            await traversal.run(seeds: Array(seeds)) { contact -> TraversalAnswer<Bool> in
+                let delay: Duration = contact.id == slow ? .milliseconds(50) : contact.id == silent ? .seconds(9) : .zero
+                try? await clock.sleep(until: clock.now + delay)
+                return contact.id == silent ? .failed : network.answer(contact, target: target)
+            }
+        }
+        let found = result.closest.map(\.contact.id)
+        #expect(found.first == slow, "the slow node is among the results")
+        #expect(!found.contains(silent))
+        #expect(result.lookedPast >= 2)
+        #expect(elapsed < .milliseconds(200), "the silent node was given up after three waits: \(elapsed)")
+    }
+
     @Test func usesALateAnswerFromAStalledNode() async {
         let network = SimulatedNetwork(size: 60, seed: 61)
         let target = network.contacts[5].id
         let clock = ManualClock()
-        let traversal = Traversal(target: target, k: 8, concurrency: 8, stallTimeout: .milliseconds(20), clock: clock)
+        let traversal = Traversal(target: target, k: 8, concurrency: 8, roundTrips: .fixed(.milliseconds(20)), clock: clock)
         let (result, _) = await clock.drive {
             await traversal.run(seeds: Array(network.contacts.prefix(8))) { contact -> TraversalAnswer<Bool> in
                 // Everyone is slower than the stall timeout: the lookup waits for the late answers
@@ -118,7 +197,7 @@ struct SimulatedNetwork: Sendable {
         let counters = Mutex((now: 0, peak: 0))
         let target = network.contacts[0].id
         let clock = ManualClock()
-        let traversal = Traversal(target: target, k: 8, concurrency: 3, stallTimeout: .seconds(2), clock: clock)
+        let traversal = Traversal(target: target, k: 8, concurrency: 3, roundTrips: .fixed(.seconds(2)), clock: clock)
         // Millisecond steps: every answer comes long before a query could stall.
         let (result, _) = await clock.drive(step: .milliseconds(1)) {
             await traversal.run(seeds: Array(network.contacts.suffix(10))) { contact in

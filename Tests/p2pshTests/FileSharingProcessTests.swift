@@ -33,7 +33,7 @@ import TestSupport
 
         let c = TestPaths.temporaryDirectory()
         let elsewhere = TestPaths.temporaryDirectory()
-        let sha256 = try await sha256sum(content)
+        let sha256 = try await Self.sha256sum(content)
         let script = """
             join \(a.shell.address)
             join \(b.shell.address)
@@ -98,7 +98,8 @@ import TestSupport
         #expect(try await b.shell.exit() == 0)
     }
 
-    private func sha256sum(_ data: Data) async throws -> String {
+    /// SHA-256 as `/usr/bin/sha256sum` computes it: an independent implementation.
+    static func sha256sum(_ data: Data) async throws -> String {
         let file = TestPaths.temporaryDirectory() + "/content"
         try data.write(to: URL(fileURLWithPath: file))
         let result = try await ChildProcess.run("/usr/bin/sha256sum", [file])

@@ -20,6 +20,21 @@ struct ShellProcess {
 
     var address: String { "127.0.0.1:\(port)" }
 
+    /// Runs `command` and returns what it printed: everything up to the `stats` sent after it.
+    func output(of command: String, timeout: Double = 10) async throws -> String {
+        let before = child.stdout.utf8.count
+        child.send("\(command)\nstats\n")
+        var printed = ""
+        _ = await eventually(timeout: .seconds(timeout)) {
+            printed = String(decoding: child.stdout.utf8.dropFirst(before), as: UTF8.self)
+            return printed.contains("udp_address ")
+        }
+        guard let end = printed.range(of: "uptime_seconds ") else {
+            throw ChildProcess.Timeout(description: "'\(command)' printed no result within \(timeout) s: \(printed)")
+        }
+        return String(printed[..<end.lowerBound])
+    }
+
     func exit() async throws -> Int32 {
         child.send("exit\n")
         return try await child.waitForExit()

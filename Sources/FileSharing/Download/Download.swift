@@ -1,5 +1,6 @@
 import PeerKit
 import AsyncHTTPClient
+import Logging
 import Foundation
 import NIOPosix
 
@@ -39,10 +40,10 @@ package enum Download {
     /// - Throws: ``SharingError/badPieceList(_:)`` when every provider answered with an
     ///   unusable list; ``SharingError/fetchFailed(_:)`` saying why each provider failed
     ///   otherwise; ``SharingError/cancelled``.
-    package static func pieceList(sha256: [UInt8], providers: [String], client: HTTPClient,
+    package static func pieceList(sha256: [UInt8], providers: [String], client: HTTPClient, logger: Logger,
                                  options: DownloadOptions = DownloadOptions()) async throws(SharingError)
         -> (pieces: ValidatedPieceList, provider: String) {
-        let clients = providerClients(providers, client)
+        let clients = providerClients(providers, client, logger)
         guard !clients.isEmpty else { throw .fileNotFound(sha256.hexString) }
         var failures: [(name: String, failure: ProviderFailure)] = []
         for provider in clients {
@@ -80,13 +81,13 @@ package enum Download {
     ///   SHA-256 (the temporary file is then removed); ``SharingError/cancelled``;
     ///   ``SharingError/storage(_:)`` for file system failures.
     package static func run(pieces list: ValidatedPieceList, providers: [String], into directory: String, name: String,
-                           client: HTTPClient, options: DownloadOptions = DownloadOptions(),
+                           client: HTTPClient, logger: Logger, options: DownloadOptions = DownloadOptions(),
                            progress: @escaping @Sendable (DownloadProgress) -> Void = { _ in }) async throws(SharingError)
         -> DownloadReport {
         let started = ContinuousClock.now
         let finalPath = try targetPath(directory: directory, name: name)
         guard !Task.isCancelled else { throw .cancelled }
-        var session = try await DownloadSession.resume(list, from: providerClients(providers, client), into: directory,
+        var session = try await DownloadSession.resume(list, from: providerClients(providers, client, logger), into: directory,
                                                        finalPath: finalPath, name: name, options: options,
                                                        started: started, progress: progress)
         let digest = try await session.fetch()
@@ -103,9 +104,9 @@ package enum Download {
     }
 
     /// One client per distinct provider, in the order given.
-    private static func providerClients(_ providers: [String], _ client: HTTPClient) -> [ProviderClient] {
+    private static func providerClients(_ providers: [String], _ client: HTTPClient, _ logger: Logger) -> [ProviderClient] {
         var seen: Set<String> = []
-        return providers.map { ProviderClient(base: $0, client: client) }.filter { seen.insert($0.base).inserted }
+        return providers.map { ProviderClient(base: $0, client: client, logger: logger) }.filter { seen.insert($0.base).inserted }
     }
 
     /// "3 providers failed: 127.0.0.1:7001 sent 2 corrupt pieces; 127.0.0.1:7002 connection refused; …"

@@ -285,11 +285,10 @@ struct DownloadSession {
 
     private func report() -> DownloadReport {
         let reasons = scheduler.dropReasons
-        let elapsed = (ContinuousClock.now - started).components
         return DownloadReport(
             path: finalPath, size: list.size, sha256: list.sha256, pieceCount: list.pieceHashes.count,
             resumedPieces: resumedPieces, bytesFetched: bytesFetched,
-            seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18,
+            seconds: (ContinuousClock.now - started).inSeconds,
             providers: clients.indices.map {
                 DownloadReport.Provider(url: clients[$0].base, pieces: scheduler.piecesVerified[$0],
                                         corruptPieces: scheduler.corruptPieces[$0], failure: reasons[$0])

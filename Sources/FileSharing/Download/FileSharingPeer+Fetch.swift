@@ -78,7 +78,8 @@ extension FileSharingPeer {
             fetching.insert(plan.sha256)
             defer { fetching.remove(plan.sha256) }
             do {
-                let (pieces, _) = try await Download.pieceList(sha256: plan.sha256, providers: plan.providers, client: client)
+                let (pieces, _) = try await Download.pieceList(sha256: plan.sha256, providers: plan.providers, client: client,
+                                                                    logger: logger)
                 let name = chosenName ?? Self.localName(for: target.isHash ? pieces.path : target.text, sha256: plan.sha256)
                 if let there = try await sameFile(at: destination + "/" + name, size: pieces.size, sha256: plan.sha256) {
                     return there
@@ -86,7 +87,7 @@ extension FileSharingPeer {
                 resolved(plan)
                 let fetched = FetchedBytes(counters)
                 let report = try await Download.run(pieces: pieces, providers: plan.providers, into: destination, name: name,
-                                                    client: client, progress: { update in
+                                                    client: client, logger: logger, progress: { update in
                                                         fetched.record(update.bytesFetched)
                                                         progress(update)
                                                     })
@@ -95,11 +96,9 @@ extension FileSharingPeer {
                     shared = (try? await index.adopt(name, pieces: pieces)) != nil
                     if shared { announceSoon() }
                 }
-                let seconds = started.duration(to: .now)
                 return FetchReport(path: destination + "/" + name, size: pieces.size, sha256: plan.sha256.hexString,
                                    providers: report.providers.filter { $0.pieces > 0 }.count,
-                                   seconds: Double(seconds.components.seconds)
-                                       + Double(seconds.components.attoseconds) / 1e18,
+                                   seconds: started.duration(to: .now).inSeconds,
                                    resumedPieces: report.resumedPieces, alreadyPresent: false, shared: shared, copied: false)
             } catch .cancelled {
                 throw .cancelled

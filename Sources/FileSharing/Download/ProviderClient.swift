@@ -1,6 +1,7 @@
 import PeerKit
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 
 /// Asks one provider, over HTTP, for a file's piece list and for pieces of the file.
@@ -15,8 +16,10 @@ struct ProviderClient: Sendable {
     /// The provider as shown to people ("127.0.0.1:7001").
     let name: String
     let client: HTTPClient
+    /// Each request made is logged here at debug level (`-v`).
+    let logger: Logger
 
-    init(base: String, client: HTTPClient) {
+    init(base: String, client: HTTPClient, logger: Logger) {
         var base = base
         while base.hasSuffix("/") { base.removeLast() }
         self.base = base
@@ -24,12 +27,15 @@ struct ProviderClient: Sendable {
         for scheme in ["http://", "https://"] where name.hasPrefix(scheme) { name = name.dropFirst(scheme.count) }
         self.name = String(name)
         self.client = client
+        self.logger = logger
     }
 
     /// The piece list of the file with SHA-256 `sha256`, validated (`GET /pieces/<hex>`).
     func pieceList(sha256: [UInt8], byteLimit: Int, responseTimeout: Duration, timeout: Duration) async throws(ProviderFailure) -> ValidatedPieceList {
-        let body = try await Self.within(timeout) { [self] () async throws(ProviderFailure) -> ByteBuffer in
-            let response = try await send(HTTPClientRequest(url: base + "/pieces/" + sha256.hexString), timeout: responseTimeout)
+        let path = "/pieces/" + sha256.hexString
+        let body = try await logged(path) { [self] () async throws(ProviderFailure) -> ByteBuffer in
+            try await Self.within(timeout) { [self] () async throws(ProviderFailure) -> ByteBuffer in
+            let response = try await send(HTTPClientRequest(url: base + path), timeout: responseTimeout)
             guard response.status.code == 200 else { throw Self.failure(code: response.status.code, reason: response.status.reasonPhrase) }
             do {
                 return try await response.body.collect(upTo: byteLimit)
@@ -37,6 +43,7 @@ struct ProviderClient: Sendable {
                 throw .badPieceList("it is longer than \(byteLimit) bytes")
             } catch {
                 throw ProviderFailure(error)
+            }
             }
         }
         let list: PieceList
@@ -75,16 +82,34 @@ struct ProviderClient: Sendable {
             if !receiver.receivedHead { task.fail(reason: receiver.sentRequest ? headTimeout : connectTimeout) }
         }
         defer { headTimer.cancel() }
-        do {
-            return try await withTaskCancellationHandler {
-                try await task.futureResult.get()
-            } onCancel: {
-                task.cancel()
+        return try await logged("/sha256/\(sha256Hex) bytes \(range.lowerBound)-\(range.upperBound - 1)") {
+            () async throws(ProviderFailure) -> PieceReceiver.Piece in
+            do {
+                return try await withTaskCancellationHandler {
+                    try await task.futureResult.get()
+                } onCancel: {
+                    task.cancel()
+                }
+            } catch let error as HTTPClientError where error == .deadlineExceeded {
+                throw .transient("did not finish an answer within \(Self.seconds(timeout)) s")
+            } catch {
+                throw ProviderFailure(error)
             }
-        } catch let error as HTTPClientError where error == .deadlineExceeded {
-            throw .transient("did not finish an answer within \(Self.seconds(timeout)) s")
+        }
+    }
+
+    /// Runs one request to `path`, and logs it with how long it took and how it ended.
+    private func logged<T>(_ path: String, _ request: () async throws(ProviderFailure) -> T) async throws(ProviderFailure) -> T {
+        let started = ContinuousClock.now
+        func milliseconds() -> String { "\(Int(((ContinuousClock.now - started).inSeconds * 1000).rounded()))" }
+        do {
+            let result = try await request()
+            logger.debug("http request made", metadata: ["to": "\(name)", "get": "\(path.printable)", "ms": "\(milliseconds())"])
+            return result
         } catch {
-            throw ProviderFailure(error)
+            logger.debug("http request failed", metadata: ["to": "\(name)", "get": "\(path.printable)", "ms": "\(milliseconds())",
+                                                           "error": "\(error.reason.printable)"])
+            throw error
         }
     }
 

@@ -60,9 +60,11 @@ final class FileServer: Sendable {
                                   pool: .singleton, logger: logger)
         let (events, continuation) = AsyncStream<Result<Int, any Error>>.makeStream()
         // Hummingbird reports a cancelled accept loop, which is how close() stops it, as an
-        // error; its other messages are debugging detail. Quiet unless the node is debugging.
+        // error; its other messages (and the service lifecycle's) are detail about the framework,
+        // not the protocol. Quiet, and at info when the node is debugging (`-v` shows requests
+        // from our own responder).
         var frameworkLogger = logger
-        if frameworkLogger.logLevel > .debug { frameworkLogger.logLevel = .critical }
+        frameworkLogger.logLevel = frameworkLogger.logLevel > .debug ? .critical : .info
         let application = Application(
             responder: responder,
             server: .http1(configuration: .init(idleTimeout: .seconds(120))),

@@ -43,6 +43,8 @@ struct PendingQuery: Sendable {
     /// When it is sent again, earliest first; then, at `timesOutAt`, it has failed.
     var resendsAt: [Timestamp]
     let timesOutAt: Timestamp
+    /// Sent more than once: its silence was counted against the node at the first resend.
+    var resent = false
 
     /// The next moment something happens to this query.
     var nextDeadline: Timestamp { resendsAt.first ?? timesOutAt }

@@ -16,6 +16,7 @@ extension ProtocolEngine {
         let expired = storedValues.expire(before: now - configuration.keyExpire)
         storage.deleteValues(expired, from: .stored)
         _ = announcedPeers.expire(before: now - configuration.peerExpire)
+        providing = providing.filter { now - $0.value.at <= configuration.peerExpire }
         nextCheckpoint = now + configuration.checkpointInterval * Double.random(in: 0.9...1.1, using: &random)
         let refreshCutoff = now - configuration.keyRefresh
         let due = table.count == 0 ? [] : publishedValues.records.filter { $0.refreshedAt <= refreshCutoff }

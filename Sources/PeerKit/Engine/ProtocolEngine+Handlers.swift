@@ -38,9 +38,29 @@ extension ProtocolEngine {
         let infoHash: InfoHash = try query.arguments.nodeID("info_hash")
         var response = closeNodes(to: infoHash, for: query, now: now)
         response["token"] = .bytes(tokens.token(for: query.sender))
-        let peers = announcedPeers.values(at: infoHash)
-        if !peers.isEmpty { response["values"] = .list(fitting(peers.shuffled(using: &random))) }
+        var peers = announcedPeers.values(at: infoHash).shuffled(using: &random)
+        if let own = ownProviderAddress(of: infoHash, for: query.sender, now: now) {
+            peers.removeAll { $0 == own.compact }
+            peers.insert(own.compact, at: 0)
+        }
+        if !peers.isEmpty { response["values"] = .list(fitting(peers)) }
         return response
+    }
+
+    /// Where `asker` can reach this node as a provider of `infoHash`: a loopback address for a
+    /// loopback asker, else the address the socket is bound to, else the address other nodes
+    /// see (BEP 42 votes); nil when this node does not provide it or knows no such address.
+    func ownProviderAddress(of infoHash: InfoHash, for asker: NodeAddress, now: Timestamp) -> NodeAddress? {
+        guard let provided = providing[infoHash], now - provided.at <= configuration.peerExpire else { return nil }
+        let host: NodeAddress.Host?
+        if asker.isLoopback {
+            host = asker.isIPv4 ? .ipv4(0x7F00_0001) : .ipv6(0, 1)
+        } else if let bound = stats.localAddress, !bound.isUnspecified, !bound.isLoopback {
+            host = bound.host
+        } else {
+            host = externalAddress?.host
+        }
+        return host.map { NodeAddress(host: $0, port: provided.port) }
     }
 
     private mutating func answerAnnouncePeer(_ query: InboundQuery, now: Timestamp) throws(KRPCError) -> BencodeDictionary {

@@ -35,11 +35,26 @@ extension ProtocolEngine {
                 finish(key, with: .timeout, now: now)
             } else {
                 transactions[key]?.resendsAt.removeAll { $0 <= now }
+                if !pending.resent { noteSilent(key, pending, now: now) }
                 output.datagrams.append((pending.address, counted(pending.datagram)))
             }
         }
         if now >= nextStabilize { stabilize(now: now) }
         if now >= nextCheckpoint { checkpoint(now: now) }
+    }
+
+    /// A query unanswered at its first resend counts a failure against its node at once, so the
+    /// node stops being handed out in answers seconds after it went quiet, not at the timeout.
+    /// An answer to the resend clears it.
+    private mutating func noteSilent(_ key: UInt16, _ pending: PendingQuery, now: Timestamp) {
+        transactions[key]?.resent = true
+        logger.debug("query unanswered, resent", metadata: ["method": "\(pending.method)", "to": "\(pending.address)"])
+        if let expected = pending.expectedID { countFailure(expected, now: now) }
+    }
+
+    /// Counts a failure against a node; its replacement, if it goes, must have been seen within LIVENESS_AGE.
+    private mutating func countFailure(_ id: NodeID, now: Timestamp) {
+        table.recordFailure(id, maxFailures: configuration.maxFailures, freshSince: now - configuration.livenessAge)
     }
 
     /// Ends every query as cancelled, for a node that closes.
@@ -86,7 +101,9 @@ extension ProtocolEngine {
         case .timeout:
             logger.debug("query timed out", metadata: ["method": "\(pending.method)", "to": "\(pending.address)"])
             stats.methods[pending.method, default: .init()].failed += 1
-            if let expected = pending.expectedID { table.recordFailure(expected, maxFailures: configuration.maxFailures) }
+            if !pending.resent, let expected = pending.expectedID {
+                countFailure(expected, now: now)
+            }
         case .error:
             stats.methods[pending.method, default: .init()].failed += 1
         case .cancelled:

@@ -49,6 +49,19 @@ extension ProtocolEngine {
         entry.failures == 0 && now - entry.seenAt <= configuration.goodNodeAge
     }
 
+    /// Where a lookup starts: the 3·K closest good nodes, topped up with the closest others only
+    /// when too few are good (after a restart from the database, say). The lookup queries only the
+    /// K closest it has not looked past, so the extra seeds cost nothing unless the closest ones
+    /// are gone: then the lookup goes on from the next ones instead of waiting out the timeout.
+    func lookupSeeds(near target: NodeID, now: Timestamp) -> [Contact] {
+        let count = 3 * configuration.k
+        var seeds = table.closest(to: target, count: count) { isGood($0, now: now) }
+        if seeds.count < count {
+            seeds += table.closest(to: target, count: count - seeds.count) { !isGood($0, now: now) }
+        }
+        return seeds.map(\.contact)
+    }
+
     mutating func recordAddressVote(_ observed: NodeAddress, from reporter: NodeAddress) {
         if addressVotes[reporter] == nil, addressVotes.count >= 32, let any = addressVotes.keys.first {
             addressVotes.removeValue(forKey: any)

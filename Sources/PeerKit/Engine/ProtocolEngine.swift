@@ -42,6 +42,9 @@ struct ProtocolEngine {
     var publishedValues: ValueStore
     /// Peers announced with `announce_peer`, as compact addresses.
     var announcedPeers: ValueStore
+    /// Info hashes this node provides itself, at which port, since when: it lists itself in its
+    /// own `get_peers` answers for them, as long as an announced peer would be listed.
+    var providing: [InfoHash: (port: UInt16, at: Timestamp)] = [:]
     var tokens: WriteTokens
     var transactions: TransactionTable<PendingQuery>
     var stats: NodeStats

@@ -30,7 +30,7 @@ struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
 
 extension Duration {
     /// The duration in seconds, for arithmetic with jitter and for printing.
-    var inSeconds: Double {
+    package var inSeconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }

@@ -19,6 +19,10 @@ struct TraversalResult<Reply: Sendable>: Sendable {
     var queried: Int
     /// Queries that failed.
     var failed: Int
+    /// Nodes looked past because they had not answered within the learned wait.
+    var lookedPast = 0
+    /// The round trips this lookup measured, for the node to learn from.
+    var roundTrips: [Duration] = []
 }
 
 /// One iterative Kademlia lookup, independent of any socket.
@@ -29,25 +33,32 @@ struct TraversalResult<Reply: Sendable>: Sendable {
 /// lookup ends when the K closest non-failed nodes have all answered. Find-node,
 /// find-value and get-peers differ only in the `query` they pass.
 ///
-/// A node that has not answered within `stallTimeout` is treated as failed for the
-/// end condition and the concurrency limit, though a late answer is still used. So
-/// one dead node among the closest costs the lookup seconds, not the whole KRPC
-/// timeout (Khashmir's 9 s was why apt-p2p's lookups averaged 17 s).
+/// A node that has not answered within the learned wait (``RoundTripEstimator``, seeded
+/// with what the node's lookups have seen and updated with this lookup's own answers) is
+/// looked past: it no longer counts against the concurrency limit, and the next candidate
+/// is queried. If it would be among the K closest it holds the end of the lookup open a while
+/// longer (``QueryTimers``), and a late answer is always used. So one dead node among the
+/// closest costs the lookup milliseconds on a LAN, not the whole KRPC timeout (Khashmir's
+/// 9 s was why apt-p2p's lookups averaged 17 s).
 struct Traversal: Sendable {
     let target: NodeID
     /// K: how many closest answers end the lookup.
     let k: Int
     /// Queries in flight at once (Khashmir's CONCURRENT_REQS, Kademlia's alpha).
     let concurrency: Int
-    /// How long to wait on one node before looking past it.
-    var stallTimeout: Duration = .seconds(2)
-    /// Measures the stall timeout; tests pass a manual one.
+    /// How long to wait on one node before looking past it: the node's learned wait and its
+    /// bounds. The lookup starts from that wait and learns afresh from its own answers.
+    var roundTrips = RoundTripEstimator.fixed(.seconds(2))
+    /// Measures round trips and waits; tests pass a manual one.
     var clock: any DHTClock = SystemClock()
+    /// Told of each node the lookup looks past, and how long it waited on it (for the log).
+    var lookedPast: @Sendable (Contact, Duration) -> Void = { _, _ in }
 
     private enum Event<Reply: Sendable>: Sendable {
-        case answer(Contact, TraversalAnswer<Reply>)
-        /// The earliest running query has been out for `stallTimeout`.
-        case timer
+        /// A node's answer, and when its query was sent.
+        case answer(Contact, TraversalAnswer<Reply>, sentAt: Timestamp)
+        /// A timer set for the earliest deadline it knew of has fired.
+        case timer(Timestamp)
     }
 
     func run<Reply: Sendable>(
@@ -57,56 +68,69 @@ struct Traversal: Sendable {
     ) async -> TraversalResult<Reply> {
         var shortlist = Shortlist<Reply>(target: target, excluding: excludedID)
         shortlist.add(seeds)
-        var queried = 0, failed = 0
+        var queried = 0, failed = 0, lookedPastCount = 0
+        var samples: [Duration] = []
 
-        let stallTimeout = stallTimeout, clock = clock
+        // The lookup learns afresh from its own answers; what the node learned before sets the
+        // wait only until the first one comes.
+        var roundTrips = RoundTripEstimator(bounds: self.roundTrips.bounds, initial: self.roundTrips.wait)
+        let clock = clock, lookedPast = lookedPast
         await withTaskGroup(of: Event<Reply>.self) { group in
             /// Queries sent and not yet answered or failed, stalled ones included.
             var outstanding = 0
-            /// When each running query that has not stalled yet will stall.
-            var stallDeadlines: [NodeID: Timestamp] = [:]
-            var timerRunning = false
+            var timers = QueryTimers()
+            /// When the earliest timer running wakes: a query sent later may stall sooner,
+            /// once the lookup has learned a shorter wait, and then gets a timer of its own.
+            var timerDeadline: Timestamp?
             while true {
                 let window = shortlist.window(k)
-                // Done when the closest nodes not looked past have all answered. If nobody has
-                // answered yet, slow nodes are all there is: wait for them.
+                // Done when the closest nodes not looked past have all answered, and no node looked
+                // past lately would be among them. If nobody has answered yet, slow nodes are all
+                // there is: wait for them.
                 if window.allSatisfy({ shortlist.isAnswered($0.id) }),
-                   !window.isEmpty || shortlist.stalledCount == 0 { break }
+                   !window.isEmpty || shortlist.stalledCount == 0,
+                   !timers.holdOpen(closerThan: window.last, to: target) { break }
                 var relevantInFlight = window.filter { shortlist.isInFlight($0.id) }.count
                 for contact in window where relevantInFlight < concurrency && shortlist.isCandidate(contact.id) {
                     shortlist.markInFlight(contact.id)
-                    stallDeadlines[contact.id] = clock.now + stallTimeout
+                    let sentAt = clock.now
+                    timers.start(contact, at: sentAt)
                     outstanding += 1
                     relevantInFlight += 1
                     queried += 1
-                    group.addTask { .answer(contact, await query(contact)) }
+                    group.addTask { .answer(contact, await query(contact), sentAt: sentAt) }
                 }
-                // One timer for the whole lookup, set to the earliest moment a query stalls.
-                if !timerRunning, let earliest = stallDeadlines.values.min() {
-                    timerRunning = true
+                if let earliest = timers.nextDeadline(wait: roundTrips.wait), timerDeadline.map({ earliest < $0 }) ?? true {
+                    timerDeadline = earliest
                     group.addTask {
                         try? await clock.sleep(until: earliest)
-                        return .timer
+                        return .timer(earliest)
                     }
                 }
                 guard outstanding > 0, let event = await group.next() else { break }
                 switch event {
-                case .answer(let contact, .answered(let closer, let reply)):
+                case .answer(let contact, .answered(let closer, let reply), let sentAt):
                     outstanding -= 1
-                    stallDeadlines[contact.id] = nil
+                    // Answers after the upper bound may answer a resend: no sample (Karn's rule).
+                    let roundTrip = clock.now - sentAt
+                    if roundTrip < roundTrips.bounds.upperBound {
+                        roundTrips.record(roundTrip)
+                        samples.append(roundTrip)
+                    }
+                    timers.answered(contact.id, after: roundTrip)
                     shortlist.markAnswered(contact.id, reply: reply)
                     shortlist.add(closer)
-                case .answer(let contact, .failed):
+                case .answer(let contact, .failed, _):
                     outstanding -= 1
-                    stallDeadlines[contact.id] = nil
+                    timers.failed(contact.id)
                     shortlist.markFailed(contact.id)
                     failed += 1
-                case .timer:
-                    timerRunning = false
-                    let now = clock.now
-                    for (id, deadline) in stallDeadlines where deadline <= now {
-                        stallDeadlines[id] = nil
-                        shortlist.markStalled(id)
+                case .timer(let deadline):
+                    if deadline == timerDeadline { timerDeadline = nil }
+                    for entry in timers.expire(now: clock.now, wait: roundTrips.wait) {
+                        shortlist.markStalled(entry.contact.id)
+                        lookedPast(entry.contact, roundTrips.wait)
+                        lookedPastCount += 1
                     }
                 }
             }
@@ -115,7 +139,8 @@ struct Traversal: Sendable {
         let closest = shortlist.window(k).compactMap { contact in
             shortlist.reply(for: contact.id).map { TraversalResult.Responder(contact: contact, reply: $0) }
         }
-        return TraversalResult(closest: closest, queried: queried, failed: failed)
+        return TraversalResult(closest: closest, queried: queried, failed: failed, lookedPast: lookedPastCount,
+                               roundTrips: samples)
     }
 }
 

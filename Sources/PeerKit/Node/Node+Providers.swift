@@ -18,9 +18,11 @@ extension Node {
     }
 
     /// Announces this node as a provider of `infoHash` at HTTP `port` on the K closest nodes
-    /// that gave a token; returns how many acknowledged.
+    /// that gave a token; returns how many acknowledged. From now on (for as long as an
+    /// announcement lives) this node also lists itself when asked `get_peers` for it.
     @discardableResult
     public func announceProvider(of infoHash: InfoHash, port: UInt16) async -> Int {
+        engine.providing[infoHash] = (port, now)
         guard engine.table.count > 0 else { return 0 }
         let lookup = await getPeers(infoHash) { _ in }
         let targets = lookup.closest.compactMap { responder in responder.reply.map { (responder.contact, $0) } }

@@ -31,6 +31,9 @@ public actor Node {
     /// The task that sleeps until the engine's next deadline, and when.
     var timer: (task: Task<Void, Never>, deadline: Timestamp)?
     var maintenance: Task<Void, Never>?
+    /// How long lookups wait on a node before looking past it, learned from the round trips
+    /// lookups saw: from a query's start to its answer reaching the lookup, scheduling included.
+    var lookupRoundTrips: RoundTripEstimator
     var inReadBurst = false
     var unflushedWrites = false
     var closed = false
@@ -43,6 +46,7 @@ public actor Node {
         id = engine.id
         logger[metadataKey: "node"] = "\(id.hex.prefix(8))"
         self.logger = logger
+        self.lookupRoundTrips = RoundTripEstimator(bounds: configuration.lookupWaitBounds)
         self.configuration = configuration
         self.eventLoop = eventLoop
         self.database = database

@@ -28,9 +28,10 @@ public struct NodeConfiguration: Sendable {
     var queryResendDelays: [Duration] = [.seconds(2), .seconds(6)]
     /// After the first send, when a query has failed.
     var queryTimeout: Duration = .seconds(9)
-    /// How long a lookup waits on one node before looking past it (the query itself runs on
-    /// to `queryTimeout`, and still counts against the node if it fails).
-    var lookupStallTimeout: Duration = .seconds(2)
+    /// How long a lookup waits on one node before looking past it: learned from observed round
+    /// trips (see ``RoundTripEstimator``), within these bounds. The query itself runs on to
+    /// `queryTimeout`; a late answer is still used, and silence still counts against the node.
+    var lookupWaitBounds: ClosedRange<Duration> = .milliseconds(2) ... .seconds(2)
 
     /// From start to the first checkpoint.
     var firstCheckpoint: Duration = .seconds(60)
@@ -49,8 +50,16 @@ public struct NodeConfiguration: Sendable {
     /// to remove a node and the 9 s query timeout, a node that left is gone from the table
     /// within about 90 s.
     var livenessAge: Duration = .seconds(60)
-    /// Liveness pings in flight at most, so a table full of departed nodes is checked at a bounded pace.
-    var maxLivenessPings = 8
+    /// The stabilizer's period: within this long of a node's last sign of life, it has answered
+    /// again or failed a liveness ping (pinged at LIVENESS_AGE, on the next stabilizer tick, and
+    /// counted as failed at its first resend), and is no longer handed out. With the defaults, 63 s.
+    package var stabilizerPeriod: Duration {
+        livenessAge + stabilizeInterval + (queryResendDelays.min() ?? queryTimeout)
+    }
+    /// Liveness pings in flight at most, so a table full of departed nodes is checked at a bounded
+    /// pace: a departed node holds its slot for `queryTimeout` and sends 3 datagrams, so at most
+    /// about 21 datagrams a second, however many nodes left at once.
+    var maxLivenessPings = 64
     /// Nodes handed out in answers must have answered (or queried) us within this long and not failed since.
     var goodNodeAge: Duration = .seconds(15 * 60)
     /// KEY_EXPIRE: how long a stored value lives without being stored again.

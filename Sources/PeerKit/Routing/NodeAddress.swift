@@ -87,6 +87,16 @@ public struct NodeAddress: Sendable, Hashable, CustomStringConvertible {
 
     var isIPv4: Bool { if case .ipv4 = host { true } else { false } }
 
+    var isLoopback: Bool {
+        switch host {
+        case .ipv4(let ip): ip >> 24 == 127
+        case .ipv6(let high, let low): high == 0 && low == 1
+        }
+    }
+
+    /// 0.0.0.0 or ::, as a socket bound to every interface reports itself.
+    var isUnspecified: Bool { host == .ipv4(0) || host == .ipv6(0, 0) }
+
     /// Loopback, private (RFC 1918, RFC 4193), link-local or unspecified: not routable on the internet.
     package var isLocal: Bool {
         switch host {

@@ -88,14 +88,18 @@ struct RoutingTable: Sendable {
     }
 
     /// Counts a failed query; at `maxFailures` the node leaves the table, and the newest node of
-    /// its bucket's replacement cache takes its place. Returns true if it was removed.
+    /// its bucket's replacement cache takes its place if it was seen since `freshSince`. Older
+    /// candidates are dropped: after a mass departure they are as likely gone as the node they
+    /// would replace, and each would hold its slot for another round of failed pings.
+    /// Returns true if the node was removed.
     @discardableResult
-    mutating func recordFailure(_ id: NodeID, maxFailures: Int) -> Bool {
+    mutating func recordFailure(_ id: NodeID, maxFailures: Int, freshSince: Timestamp) -> Bool {
         let index = bucketIndex(for: id)
         guard let position = buckets[index].index(of: id) else { return false }
         buckets[index].entries[position].failures += 1
         guard buckets[index].entries[position].failures >= maxFailures else { return false }
         buckets[index].entries.remove(at: position)
+        buckets[index].replacements.removeAll { $0.seenAt < freshSince }
         if let replacement = buckets[index].replacements.popLast() {
             buckets[index].entries.insert(replacement, at: buckets[index].entries.firstIndex { $0.seenAt > replacement.seenAt }
                                             ?? buckets[index].entries.endIndex)

@@ -1,7 +1,7 @@
 extension String {
     /// The text with control characters written as `\u{…}`: what the network sent, safe to
     /// put in a log line or on a terminal.
-    var printable: String {
+    package var printable: String {
         guard unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return self }
         return unicodeScalars.map { scalar in
             scalar.properties.generalCategory == .control

@@ -66,7 +66,6 @@ final class ProgressBar: Sendable {
 
     private static func rate(_ samples: [(ContinuousClock.Instant, Int64)]) -> Double {
         guard let first = samples.first, let last = samples.last, last.0 > first.0 else { return 0 }
-        let seconds = Double((last.0 - first.0).components.attoseconds) / 1e18 + Double((last.0 - first.0).components.seconds)
-        return Double(last.1 - first.1) / seconds
+        return Double(last.1 - first.1) / (last.0 - first.0).inSeconds
     }
 }

@@ -1,10 +1,10 @@
 import Foundation
+import PeerKit
 
 /// Small formatting helpers shared by the verbs.
 enum Formatting {
     static func milliseconds(since start: ContinuousClock.Instant) -> Int {
-        let elapsed = ContinuousClock.now - start
-        return Int((Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15).rounded())
+        Int(((ContinuousClock.now - start).inSeconds * 1000).rounded())
     }
 
     static func duration(_ seconds: Double) -> String {

@@ -40,9 +40,8 @@ struct Ping: Verb {
     func execute(in session: ShellSession) async throws -> any VerbOutput {
         let address = try await NodeAddress.resolving(address)
         let result = try await session.node.ping(address)
-        let time = result.roundTrip.components
         return Output(address: "\(address)", nodeId: result.contact.id.hex,
-                      milliseconds: ((Double(time.seconds) * 1000 + Double(time.attoseconds) / 1e15) * 100).rounded() / 100,
+                      milliseconds: (result.roundTrip.inSeconds * 100_000).rounded() / 100,
                       externalAddress: result.observedAddress.map { "\($0)" },
                       version: result.clientVersion.map(Self.version))
     }
