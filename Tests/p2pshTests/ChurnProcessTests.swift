@@ -57,11 +57,29 @@ import TestSupport
     @Test func survivorsOfSixKilledNodesGetAtOnceAndForgetTheDead() async throws {
         let nodes = try await Self.network(12)
         defer { for node in nodes { node.child.terminate() } }
+        var stored: [String] = []
         for index in 0..<3 {
             nodes[index].child.send("store churn-twelve-\(index) value-\(index)-of-twelve\n")
-            try await nodes[index].child.waitForLine(containing: "stored on")
+            stored.append(try await nodes[index].child.waitForLine(containing: "stored on"))
         }
-        let (survivors, killed) = (Array(nodes[..<6]), Array(nodes[6...]))
+        // Half the nodes die, chosen so that every value keeps a holder other than its writer
+        // (a store reaches 6 of 11 nodes; the test is about lookups, not about losing data).
+        var holders: [Set<Int>] = Array(repeating: [], count: 3)
+        for (position, node) in nodes.enumerated() {
+            for index in 0..<3 where position != index {
+                if try await node.output(of: "values churn-twelve-\(index)").contains("value-\(index)-of-twelve") {
+                    holders[index].insert(position)
+                }
+            }
+        }
+        var victims: Set<Int> = []
+        for candidate in (3..<12).sorted(by: { a, b in holders.filter { $0.contains(a) }.count < holders.filter { $0.contains(b) }.count })
+        where victims.count < 6 && holders.allSatisfy({ !$0.subtracting(victims.union([candidate])).isEmpty }) {
+            victims.insert(candidate)
+        }
+        try #require(victims.count == 6, "stores \(stored), holders \(holders)")
+        let survivors = nodes.indices.filter { !victims.contains($0) }.map { nodes[$0] }
+        let killed = victims.sorted().map { nodes[$0] }
         for node in killed { node.child.signal(SIGKILL) }
         for node in killed { _ = try await node.child.waitForExit() }
         let killedAt = ContinuousClock.now
