@@ -55,6 +55,7 @@ _p2psh() {
         '--secret[Secret that remote admin requests must send as '\''Authorization\: Bearer'\'' (default\: generated into DATA_DIR/secret).]:text:'
         '--max-history[Most nodes one neighbour query (who has NAME?) may reach.]:n:'
         '--no-announce[Do not announce shared files in the DHT; peers find them only by asking neighbours.]'
+        '--rate-limit[DHT queries a second answered per source address; more get no answer. 0 = no limit.]:n:'
         '(--verbose -v)'{--verbose,-v}'[Log protocol activity to stderr.]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'

@@ -30,7 +30,8 @@ enum FindNodeLoad {
 
     static func run(options: Options) async -> Swift.Result<Result, Failure> {
         let nodes: [Node]
-        switch await NetworkBenchmark.startNodes(options.loadHelpers + 1, limit: options.bootstrapConcurrency) {
+        // One generator socket is one source: the per-source limit (--rate-limit) is off here.
+        switch await NetworkBenchmark.startNodes(options.loadHelpers + 1, limit: options.bootstrapConcurrency, rateLimit: 0) {
         case .success(let started): nodes = started
         case .failure(let error): return .failure(.setup("\(error)"))
         }

@@ -33,8 +33,10 @@ enum NetworkBenchmark {
     static let closeDeadline = 10.0
 
     /// Defaults except where and how to listen, and quiet logs (stderr would drown the table).
-    static func configuration() -> NodeConfiguration {
+    /// `rateLimit` is the per-source query limit (the default, or 0 for the find_node load test).
+    static func configuration(rateLimit: Int = NodeConfiguration().queryRateLimit) -> NodeConfiguration {
         var configuration = NodeConfiguration()
+        configuration.queryRateLimit = rateLimit
         configuration.host = "127.0.0.1"
         configuration.port = 0
         configuration.storage = .ephemeral
@@ -45,8 +47,9 @@ enum NetworkBenchmark {
     }
 
     /// Starts `count` nodes, `limit` at a time; nil (with the error) if any fails to start.
-    static func startNodes(_ count: Int, limit: Int) async -> Result<[Node], NodeError> {
-        let configuration = configuration()
+    static func startNodes(_ count: Int, limit: Int, rateLimit: Int = NodeConfiguration().queryRateLimit)
+        async -> Result<[Node], NodeError> {
+        let configuration = configuration(rateLimit: rateLimit)
         let started = await concurrentMap(count, limit: limit) { _ -> Result<Node, NodeError> in
             do throws(NodeError) { return .success(try await Node.start(configuration, on: MultiThreadedEventLoopGroup.singleton)) }
             catch { return .failure(error) }

@@ -60,7 +60,8 @@ enum Table {
             let counts = result.counts
             let rate = counts.answersPerSecond
             return """
-                find_node load: \(Int(rate.rounded())) answers/s \(target) \(mark(rate >= Target.findNodeAnswersPerSecond))
+                find_node load: \(Int(rate.rounded())) answers/s \(target) \(mark(rate >= Target.findNodeAnswersPerSecond)), \
+                per-source rate limit off (one generator socket is one source)
                 - one node (routing table \(result.tableSize)), \(format(counts.measuredSeconds, 2)) s measured after \
                 \(FindNodeLoad.warmupSeconds) s warm-up: sent \(counts.sent), answered \(counts.answered), \
                 lost \(counts.lost), other datagrams \(counts.other), socket errors \(counts.errors); \

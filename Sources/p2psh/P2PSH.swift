@@ -71,6 +71,10 @@ struct P2PSH: ParsableCommand {
     @Flag(help: "Do not announce shared files in the DHT; peers find them only by asking neighbours.")
     var noAnnounce = false
 
+    @Option(help: ArgumentHelp("DHT queries a second answered per source address; more get no answer. 0 = no limit.",
+                               valueName: "n"))
+    var rateLimit: Int = 1000
+
     @Flag(name: .shortAndLong, help: "Log protocol activity to stderr.")
     var verbose = false
 
@@ -87,6 +91,7 @@ struct P2PSH: ParsableCommand {
         if let httpPort, !(0...65535).contains(httpPort) {
             throw ValidationError("--http-port must be between 0 and 65535")
         }
+        guard rateLimit >= 0 else { throw ValidationError("--rate-limit must be 0 (no limit) or more") }
         guard (1...64).contains(maxHistory) else { throw ValidationError("--max-history must be between 1 and 64") }
         if let secret, secret.utf8.count < 16 {
             throw ValidationError("--secret must be at least 16 characters: a short secret can be guessed")
@@ -144,6 +149,7 @@ struct P2PSH: ParsableCommand {
         var configuration = NodeConfiguration()
         configuration.host = host
         configuration.port = port
+        configuration.queryRateLimit = rateLimit
         configuration.storage = dataDirectory.map(StorageLocation.directory) ?? .ephemeral
         let settings = configuration
         let sharing = try starting(console) { try sharingConfiguration(dataDirectory: dataDirectory) }

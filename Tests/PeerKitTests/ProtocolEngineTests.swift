@@ -220,6 +220,16 @@ import Testing
         #expect(peers(at: start + configuration.peerExpire + .seconds(1)).isEmpty, "as long as an announcement lives")
     }
 
+    @Test func queriesOverASourcesRateGetNoAnswerAndAreCounted() {
+        let harness = Harness { $0.queryRateLimit = 40; $0.stabilizeInterval = .seconds(1_000_000) }
+        let start = harness.start
+        // A burst of 16 (the minimum), then 40 a second.
+        let answered = (0..<30).filter { _ in harness.ask("ping", [:], at: start).response != nil }.count
+        #expect(answered == 16)
+        #expect(harness.engine.stats.queriesDropped == 14)
+        #expect(harness.ask("ping", [:], at: start + .milliseconds(100)).response != nil, "4 more tokens by then")
+    }
+
     @Test func anAnswerEndsTheQueryAndItsTimers() {
         let harness = Harness()
         let start = harness.start

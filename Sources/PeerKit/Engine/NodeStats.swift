@@ -32,6 +32,8 @@ public struct NodeStats: Sendable {
     public var bytesOut = 0
     /// Datagrams that were not valid bencode or KRPC.
     public var malformedIn = 0
+    /// Queries dropped unanswered because their source sent more than its rate.
+    public var queriesDropped = 0
     public var methods: [String: MethodCounters] = [:]
     /// The node database, or nil when ephemeral.
     public var databasePath: String?

@@ -46,6 +46,8 @@ struct ProtocolEngine {
     /// own `get_peers` answers for them, as long as an announced peer would be listed.
     var providing: [InfoHash: (port: UInt16, at: Timestamp)] = [:]
     var tokens: WriteTokens
+    /// Queries over a source's rate get no answer.
+    var limiter: QueryLimiter
     var transactions: TransactionTable<PendingQuery>
     var stats: NodeStats
     /// Handlers of methods added from outside the core, by method name.
@@ -80,6 +82,7 @@ struct ProtocolEngine {
         self.publishedValues = ValueStore(maxValuesPerKey: 1000, maxValues: 100_000)
         self.announcedPeers = ValueStore(maxValuesPerKey: 1000, maxValues: 100_000)
         self.tokens = WriteTokens(now: now, rotationInterval: configuration.checkpointInterval, generator: &random)
+        self.limiter = QueryLimiter(rate: configuration.queryRateLimit, now: now)
         self.transactions = TransactionTable(start: UInt16.random(in: 0 ... .max, using: &random))
         self.stats = NodeStats(nodeID: id, startedAt: now.date, databasePath: storage.path)
         self.nextCheckpoint = now + configuration.firstCheckpoint
@@ -118,13 +121,15 @@ struct ProtocolEngine {
             message = try KRPCMessage(try decoder.decode(datagram))
         } catch let error as EnvelopeError {
             stats.malformedIn += 1
-            return error.transactionID.map { errorReply(.protocolError(error.reason), transactionID: $0, to: sender) }
+            guard let transactionID = error.transactionID, admit(sender, now: now) else { return nil }
+            return errorReply(.protocolError(error.reason), transactionID: transactionID, to: sender)
         } catch {
             stats.malformedIn += 1
             return nil
         }
         switch message.body {
         case .query(let method, let arguments):
+            guard admit(sender, now: now) else { return nil }
             return answer(method, Arguments(arguments), transactionID: message.transactionID, from: sender, now: now)
         case .response(let response):
             let arguments = Arguments(response, clientVersion: message.clientVersion,
@@ -134,6 +139,13 @@ struct ProtocolEngine {
             handleErrorReply(error, transactionID: message.transactionID, from: sender, now: now)
         }
         return nil
+    }
+
+    /// Whether `sender` may have an answer now; a query over its rate is dropped and counted.
+    private mutating func admit(_ sender: NodeAddress, now: Timestamp) -> Bool {
+        if limiter.admit(sender, now: now) { return true }
+        stats.queriesDropped += 1
+        return false
     }
 
     /// Adds a handler for a method the core does not speak (file sharing's `hello`).

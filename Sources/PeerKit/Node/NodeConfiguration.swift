@@ -75,6 +75,11 @@ public struct NodeConfiguration: Sendable {
     var maxDatagramSize = 1400
     /// Accept loopback, private and link-local addresses into the table. LANs and tests need them.
     public var allowLocalAddresses = true
+    /// Queries a second answered per source (an IP address; an address and port on loopback),
+    /// with a burst of a quarter of that, and 16 times that from all sources together (with a
+    /// second's worth of burst). Queries
+    /// over it get no answer. 0 turns the limit off (benchmarks, labs).
+    public var queryRateLimit = 1000
 
     /// Every timing of the node reads this clock; tests pass one they advance by hand.
     var clock: any DHTClock = SystemClock()

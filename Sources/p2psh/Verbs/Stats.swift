@@ -9,7 +9,8 @@ struct Stats: Verb {
         abstract: "Show the node's state and traffic counters.",
         discussion: """
             Uptime, node id, addresses, routing table and network size estimate, values held, \
-            packets and bytes in and out; the HTTP address, share directory, files shared, \
+            packets and bytes in and out, malformed datagrams, queries dropped over the rate \
+            limit (--rate-limit); the HTTP address, share directory, files shared, \
             bytes uploaded and downloaded, fetches that succeeded and failed, neighbours, and \
             the admin secret (what remote admin requests must send as 'Authorization: Bearer'); \
             and for each KRPC method: queries sent, answered, failed, mean round trip, and \
@@ -49,6 +50,8 @@ struct Stats: Verb {
         var bytesIn: Int
         var bytesOut: Int
         var malformedIn: Int
+        /// Queries left unanswered because their source went over `--rate-limit`.
+        var queriesDropped: Int
         var httpAddress: String
         /// Absent when the node shares nothing.
         var shareDirectory: String?
@@ -77,6 +80,7 @@ struct Stats: Verb {
                 ["packets in/out", "\(packetsIn) / \(packetsOut)"],
                 ["bytes in/out", "\(Formatting.bytes(bytesIn)) / \(Formatting.bytes(bytesOut))"],
                 ["malformed in", "\(malformedIn)"],
+                ["queries dropped", "\(queriesDropped) (over the rate limit)"],
                 ["http", httpAddress],
                 ["share directory", shareDirectory ?? "none"],
                 ["files shared", "\(filesShared) (\(Formatting.bytes(Int(bytesShared))))"],
@@ -135,6 +139,7 @@ struct Stats: Verb {
             estimatedNetworkSize: stats.estimatedNetworkSize, valuesHeld: stats.valuesHeld, keysHeld: stats.keysHeld,
             valuesPublished: stats.valuesPublished, packetsIn: stats.packetsIn, packetsOut: stats.packetsOut,
             bytesIn: stats.bytesIn, bytesOut: stats.bytesOut, malformedIn: stats.malformedIn,
+            queriesDropped: stats.queriesDropped,
             httpAddress: sharing.httpAddress, shareDirectory: sharing.shareDirectory, filesShared: sharing.filesShared,
             bytesShared: sharing.bytesShared, bytesUploaded: sharing.bytesUploaded, bytesDownloaded: sharing.bytesDownloaded,
             fetchesSucceeded: sharing.fetchesSucceeded, fetchesFailed: sharing.fetchesFailed, neighbours: sharing.neighbours,
