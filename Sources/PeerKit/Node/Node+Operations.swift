@@ -130,10 +130,6 @@ extension Node {
     }
 
     /// The values under a key: those this node holds, then those the closest nodes return.
-    ///
-    /// A get that found nothing while its lookup gave up on silent nodes looks once more: on a
-    /// busy machine a live node can be slower than the learned wait, and by then it has answered,
-    /// so the second lookup finds it (or finds it gone).
     public func get(_ key: NodeID) async throws(NodeError) -> GetResult {
         var merged = ValueMerger(limit: .max)
         merged.add(engine.storedValues.values(at: key))
@@ -143,19 +139,6 @@ extension Node {
             if localCount == 0 { throw .noPeers }
             return GetResult(values: merged.values, sources: 1, queries: 0)
         }
-        var found = await valuesFromNetwork(at: key)
-        if localCount == 0, found.values.isEmpty, found.lookedPast > 0, !Task.isCancelled {
-            let again = await valuesFromNetwork(at: key)
-            found = (again.values, again.sources, found.queries + again.queries, again.lookedPast)
-        }
-        guard !Task.isCancelled else { throw .cancelled }
-        merged.add(found.values)
-        return GetResult(values: merged.values, sources: found.sources + (localCount > 0 ? 1 : 0), queries: found.queries)
-    }
-
-    /// One find_value lookup, then get_value from the closest nodes that hold values.
-    private func valuesFromNetwork(at key: NodeID) async
-        -> (values: [[UInt8]], sources: Int, queries: Int, lookedPast: Int) {
         let lookup = await findValue(key)
         let retrieved = await ValueLookup.retrieve(from: lookup.closest, policy: configuration.retrieveValues,
                                                    storeRedundancy: configuration.storeRedundancy) { contact in
@@ -165,6 +148,9 @@ extension Node {
             else { return nil }
             return try? reply.byteStrings("values")
         }
-        return (retrieved.values, retrieved.sources, lookup.queried + retrieved.queried, lookup.lookedPast)
+        guard !Task.isCancelled else { throw .cancelled }
+        merged.add(retrieved.values)
+        return GetResult(values: merged.values, sources: retrieved.sources + (localCount > 0 ? 1 : 0),
+                         queries: lookup.queried + retrieved.queried)
     }
 }
