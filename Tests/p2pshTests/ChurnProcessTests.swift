@@ -1,4 +1,5 @@
 import Foundation
+import PeerKit
 import Testing
 import TestSupport
 
@@ -10,9 +11,7 @@ import TestSupport
         -> (status: Int32, stdout: String, stderr: String, seconds: Double) {
         let started = ContinuousClock.now
         let run = try await p2psh(["--ephemeral", "--port", "0", "-c", "join \(address); get \(key)"], input: "")
-        let elapsed = ContinuousClock.now - started
-        return (run.status, run.stdout, run.stderr,
-                Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return (run.status, run.stdout, run.stderr, (ContinuousClock.now - started).inSeconds)
     }
 
     /// `count` long-lived nodes, every one joined to the first; all are killed if one fails to start.

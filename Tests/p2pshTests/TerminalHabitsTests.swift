@@ -1,4 +1,5 @@
 import Foundation
+import PeerKit
 import Testing
 import TestSupport
 @testable import p2psh
@@ -146,6 +147,6 @@ import TestSupport
     @Test func tablesAlignByTerminalCells() {
         let lines = Formatting.table([["日本語.txt", "1"], ["ab", "2"], ["🎉", "3"]])
         #expect(lines == ["日本語.txt  1", "ab          2", "🎉          3"])
-        #expect(Formatting.escaped("new\nline\u{1B}[41m\u{202E}") == "new\\nline\\x1b[41m\\u{202e}")
+        #expect("new\nline\u{1B}[41m\u{202E}".printable == "new\\nline\\x1b[41m\\u{202e}")
     }
 }

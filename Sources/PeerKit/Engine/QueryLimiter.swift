@@ -10,9 +10,9 @@ struct QueryLimiter: Sendable {
     /// Queries a second per source; 0 turns the limiter off.
     let rate: Double
     /// Queries a source may send at once after a quiet spell.
-    var burst: Double { max(rate / 4, 16) }
+    let burst: Double
     /// Queries a second from all sources together, with a second's worth of burst.
-    var globalRate: Double { rate * 16 }
+    let globalRate: Double
     /// Sources tracked at most.
     let maxSources: Int
 
@@ -24,9 +24,10 @@ struct QueryLimiter: Sendable {
     init(rate: Int, maxSources: Int = 4096, now: Timestamp) {
         self.rate = Double(max(0, rate))
         self.maxSources = maxSources
-        let burst = max(self.rate / 4, 16)
+        burst = max(self.rate / 4, 16)
+        globalRate = self.rate * 16
         newcomers = TokenBucket(burst: burst, now: now)
-        global = TokenBucket(burst: self.rate * 16, now: now)
+        global = TokenBucket(burst: globalRate, now: now)
         lastSweep = now
     }
 

@@ -4,16 +4,14 @@
 /// The wait is the smoothed round trip plus four times its mean deviation, kept within
 /// `bounds`: on a LAN or loopback it falls to the lower bound, so a departed node costs a
 /// lookup milliseconds; across the internet it follows the path, so slow but live nodes are
-/// not looked past. Only answers to queries sent once are samples (Karn's rule): an answer
-/// after a resend could belong to either send.
+/// not looked past. Callers feed it only answers that cannot belong to a resend (Karn's rule).
 struct RoundTripEstimator: Sendable {
     /// The wait never goes below or above these.
     let bounds: ClosedRange<Duration>
     /// Before the first sample (RFC 6298's initial timeout is 1 s).
     let initial: Duration
-    private(set) var smoothed: Duration?
+    private var smoothed: Duration?
     private var deviation: Duration = .zero
-    private(set) var samples = 0
 
     init(bounds: ClosedRange<Duration>, initial: Duration = .seconds(1)) {
         self.bounds = bounds
@@ -25,7 +23,6 @@ struct RoundTripEstimator: Sendable {
 
     /// Folds in one round trip: the deviation moves by 1/4 of the error, the mean by 1/8 (RFC 6298 §2).
     mutating func record(_ roundTrip: Duration) {
-        samples += 1
         guard let smoothed else {
             self.smoothed = roundTrip
             deviation = roundTrip / 2

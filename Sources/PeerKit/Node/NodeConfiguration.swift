@@ -46,9 +46,9 @@ public struct NodeConfiguration: Sendable {
     var maxFailures = 3
     /// How often the stabilizer looks for nodes to ping.
     var stabilizeInterval: Duration = .seconds(1)
-    /// A node not heard from for this long is pinged by the stabilizer. With three failures
-    /// to remove a node and the 9 s query timeout, a node that left is gone from the table
-    /// within about 90 s.
+    /// A node not heard from for this long is pinged by the stabilizer. A silent ping counts a
+    /// failure at its first resend and three remove the node, so a node that left is gone from
+    /// the table within about 90 s.
     var livenessAge: Duration = .seconds(60)
     /// The stabilizer's period: within this long of a node's last sign of life, it has answered
     /// again or failed a liveness ping (pinged at LIVENESS_AGE, on the next stabilizer tick, and
@@ -77,8 +77,8 @@ public struct NodeConfiguration: Sendable {
     public var allowLocalAddresses = true
     /// Queries a second answered per source (an IP address; an address and port on loopback),
     /// with a burst of a quarter of that, and 16 times that from all sources together (with a
-    /// second's worth of burst). Queries
-    /// over it get no answer. 0 turns the limit off (benchmarks, labs).
+    /// second's worth of burst). Queries over it get no answer. 0 turns the limit off
+    /// (benchmarks, labs).
     public var queryRateLimit = 1000
 
     /// Every timing of the node reads this clock; tests pass one they advance by hand.

@@ -16,6 +16,14 @@ struct Bucket: Sendable {
         if replacements.count > limit { replacements.removeFirst(replacements.count - limit) }
     }
 
+    /// Fills a freed place with the newest replacement seen since `freshSince`, in last-seen
+    /// order; older candidates are dropped.
+    mutating func promoteReplacement(freshSince: Timestamp) {
+        replacements.removeAll { $0.seenAt < freshSince }
+        guard let replacement = replacements.popLast() else { return }
+        entries.insert(replacement, at: entries.firstIndex { $0.seenAt > replacement.seenAt } ?? entries.endIndex)
+    }
+
     /// Moves an entry to the most-recently-seen end.
     mutating func markSeen(at index: Int, now: Timestamp) {
         var entry = entries.remove(at: index)

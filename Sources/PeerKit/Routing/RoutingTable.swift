@@ -99,11 +99,7 @@ struct RoutingTable: Sendable {
         buckets[index].entries[position].failures += 1
         guard buckets[index].entries[position].failures >= maxFailures else { return false }
         buckets[index].entries.remove(at: position)
-        buckets[index].replacements.removeAll { $0.seenAt < freshSince }
-        if let replacement = buckets[index].replacements.popLast() {
-            buckets[index].entries.insert(replacement, at: buckets[index].entries.firstIndex { $0.seenAt > replacement.seenAt }
-                                            ?? buckets[index].entries.endIndex)
-        }
+        buckets[index].promoteReplacement(freshSince: freshSince)
         mergeTailBuckets()
         return true
     }

@@ -74,7 +74,7 @@ struct Fetch: Verb {
 /// `fetch`'s result: PeerKit's report of the download.
 extension FetchReport: VerbOutput {
     func lines(for console: Console) -> [String] {
-        let path = Formatting.escaped(path)
+        let path = path.printable
         if alreadyPresent {
             let how = shared ? "already shared" : copied ? "copied from the share directory" : "already there"
             return ["\(how): \(path)  \(Formatting.bytes(Int(size)))  sha256 \(sha256)"]

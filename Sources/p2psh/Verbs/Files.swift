@@ -29,7 +29,7 @@ struct Files: Verb {
                 }
                 return ["no files shared: copy some into the share directory, or use 'share PATH'"]
             }
-            let rows = files.map { [Formatting.escaped($0.path), Formatting.bytes(Int($0.size)), $0.sha256, "\($0.timesServed)"] }
+            let rows = files.map { [$0.path.printable, Formatting.bytes(Int($0.size)), $0.sha256, "\($0.timesServed)"] }
             return console.decorated ? Formatting.table(rows, header: ["name", "size", "sha256", "served"], console: console)
                 : Formatting.table(rows)
         }

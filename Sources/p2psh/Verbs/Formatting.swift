@@ -23,7 +23,7 @@ enum Formatting {
     }
 
     /// A value as text when it is UTF-8 without NUL bytes, else nil (and it is shown as hex).
-    /// Printed, it still goes through ``escaped(_:)``.
+    /// Printed, it still goes through `String.printable`.
     static func text(_ bytes: [UInt8]) -> String? {
         guard !bytes.contains(0), let text = String(validating: bytes, as: UTF8.self) else { return nil }
         return text
@@ -32,33 +32,6 @@ enum Formatting {
     /// "1 node", "3 nodes".
     static func count(_ number: Int, _ noun: String, plural: String? = nil) -> String {
         "\(number) " + (number == 1 ? noun : plural ?? noun + "s")
-    }
-
-    /// Text that came from outside (a peer's file name, a value, a node's version, an error
-    /// it sent), made safe to print: control characters, which could move the cursor, change
-    /// colours or break a table's lines, are shown as escapes (`\n`, `\x1b`, `\u{202e}`).
-    static func escaped(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: isUnsafe) else { return text }
-        var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where isUnsafe(scalar):
-                result += scalar.value < 0x100 ? String(format: "\\x%02x", scalar.value)
-                    : "\\u{" + String(scalar.value, radix: 16) + "}"
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
-    }
-
-    /// C0 and C1 control characters, DEL, and the bidirectional overrides that can make text
-    /// read as something else.
-    static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.properties.generalCategory == .control || (0x202A...0x202E).contains(scalar.value)
-            || (0x2066...0x2069).contains(scalar.value)
     }
 
     /// How many terminal cells `text` takes: CJK ideographs and emoji take two, combining

@@ -39,7 +39,7 @@ struct Get: Verb {
         var milliseconds: Int
 
         func lines(for console: Console) -> [String] {
-            values.map { $0.text.map(Formatting.escaped) ?? "0x" + ($0.hex ?? "") }
+            values.map { $0.text.map(\.printable) ?? "0x" + ($0.hex ?? "") }
                 + (console.decorated ? ["Get: found \(Formatting.count(values.count, "value")) from "
                     + "\(Formatting.count(sources, "node")) after \(milliseconds) ms, \(Formatting.count(queries, "query", plural: "queries"))"] : [])
         }

@@ -57,7 +57,7 @@ struct Join: Verb {
                 throw NodeError.cancelled
             } catch {
                 // A node's error answer is its own text: never printed raw.
-                output.failed.append(.init(address: text, error: Formatting.escaped("\(error)")))
+                output.failed.append(.init(address: text, error: "\(error)".printable))
             }
         }
         guard output.failed.isEmpty else {

@@ -49,7 +49,7 @@ struct Ping: Verb {
     /// A client version as people write it: two letters and a number ("LT 0x0102"), escaped.
     static func version(_ bytes: [UInt8]) -> String {
         guard bytes.count == 4, bytes[0..<2].allSatisfy({ (0x41...0x7A).contains($0) }) else {
-            return Formatting.escaped(String(decoding: bytes, as: UTF8.self))
+            return String(decoding: bytes, as: UTF8.self).printable
         }
         return String(decoding: bytes[0..<2], as: UTF8.self) + " " + bytes[2...].hexString
     }

@@ -36,7 +36,7 @@ struct Share: Verb {
         var alreadyShared: Bool
 
         func lines(for console: Console) -> [String] {
-            ["\(alreadyShared ? "already shared" : "sharing") \(Formatting.escaped(path))  "
+            ["\(alreadyShared ? "already shared" : "sharing") \(path.printable)  "
                 + "\(Formatting.bytes(Int(size)))  sha256 \(sha256)"]
         }
     }

@@ -54,7 +54,7 @@ struct Values: Verb {
         func lines(for console: Console) -> [String] {
             if keyId != nil {
                 guard !values.isEmpty else { return console.decorated ? ["this node holds no value under that key"] : [] }
-                let shown = values.map { $0.text.map(Formatting.escaped) ?? "0x" + ($0.hex ?? "") }
+                let shown = values.map { $0.text.map(\.printable) ?? "0x" + ($0.hex ?? "") }
                 guard console.decorated else {
                     return zip(values, shown).map { "\($0.bytes) \($0.ageSeconds) \($0.own ? "own" : "-") \($1)" }
                 }
