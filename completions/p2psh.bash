@@ -165,7 +165,7 @@ _p2psh() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(-k --keep-going --json --ephemeral --no-announce --verbose -v --version -h --help)
     local -a repeating_options=(--bootstrap)
-    local -a non_repeating_options=(-c --command --port --host --data-dir --share --http-port --secret --max-history --rate-limit)
+    local -a non_repeating_options=(-c --command --port --host --data-dir --share --http-port --secret --max-history --rate-limit --storage-limit)
     __p2psh_offer_flags_options 1
 
     # Offer option value completions
@@ -200,6 +200,9 @@ _p2psh() {
         return
         ;;
     '--rate-limit')
+        return
+        ;;
+    '--storage-limit')
         return
         ;;
     esac

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Reading what a child process of the bench prints while it starts.
+/// Reading what a `p2psh` child process of the bench prints, and ending it.
 enum ChildOutput {
     /// Reads `reader` until `found` picks a result out of the lines so far, the pipe closes, or
     /// `timeout` passes. Returns the result, if any, and the text read (for error messages).
@@ -15,5 +15,14 @@ enum ChildOutput {
             if let result = found(text.split(separator: "\n")) { return (result, text) }
         }
         return (nil, text)
+    }
+
+    /// Ends a `p2psh` child the way a user would, with `exit`; terminates it after 10 s.
+    static func exit(_ process: Process, input: FileHandle) {
+        input.write(Data("exit\n".utf8))
+        try? input.close()
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        if process.isRunning { process.terminate() }
     }
 }

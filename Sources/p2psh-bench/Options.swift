@@ -25,6 +25,8 @@ struct Options: Sendable {
     /// Skip the transfer benchmark, or run only it.
     var skipTransfer = false
     var onlyTransfer = false
+    /// Run only the soak, for this many seconds (`make soak`).
+    var soakSeconds: Double?
     /// Whole-process budget in seconds: the watchdog exits after it, so the bench always ends.
     var timeout = 1800.0
 
@@ -33,6 +35,7 @@ struct Options: Sendable {
                            [--load-seconds 3] [--window 512] [--helpers 20] [--no-load]
                            [--churn-size 500 | --no-churn]
                            [--transfer-mib 1024] [--rounds 2] [--no-transfer | --only-transfer] [--timeout 1800]
+               p2psh-bench --soak 60
         """
 
     static func parse(_ arguments: [String]) -> Options {
@@ -84,6 +87,7 @@ struct Options: Sendable {
             case "--no-transfer": options.skipTransfer = true
             case "--only-transfer": options.onlyTransfer = true
             case "--timeout": options.timeout = positiveDouble(argument)
+            case "--soak": options.soakSeconds = positiveDouble(argument)
             case "-h", "--help":
                 print(usage)
                 exit(0)

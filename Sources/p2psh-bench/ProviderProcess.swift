@@ -40,21 +40,7 @@ final class ProviderProcess: @unchecked Sendable {
     }
 
     /// The process's peak RSS (VmHWM) in MiB, while it runs.
-    var peakRSSMegabytes: Double? {
-        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8) else {
-            return nil
-        }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            return line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap { Double($0) }.map { $0 / 1024 }
-        }
-        return nil
-    }
+    var peakRSSMegabytes: Double? { ResourceUsage.peakRSSMegabytes(of: process.processIdentifier) }
 
-    func stop() {
-        input.write(Data("exit\n".utf8))
-        try? input.close()
-        let deadline = Date().addingTimeInterval(10)
-        while process.isRunning, Date() < deadline { usleep(20_000) }
-        if process.isRunning { process.terminate() }
-    }
+    func stop() { ChildOutput.exit(process, input: input) }
 }

@@ -8,6 +8,10 @@ import Foundation
 let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
 Watchdog.arm(seconds: options.timeout)
 
+if let soakSeconds = options.soakSeconds {
+    exit(await Soak.run(seconds: soakSeconds) ? 0 : 1)
+}
+
 // The transfer runs first, so that the process's peak RSS after it is the downloader's own.
 if !options.skipTransfer {
     do {

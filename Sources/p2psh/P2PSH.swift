@@ -75,6 +75,10 @@ struct P2PSH: ParsableCommand {
                                valueName: "n"))
     var rateLimit: Int = 1000
 
+    @Option(help: ArgumentHelp("MiB of memory that values and peers other nodes store here may take; when full, "
+                               + "the source holding the most gives way.", valueName: "mib"))
+    var storageLimit: Int = 64
+
     @Flag(name: .shortAndLong, help: "Log protocol activity to stderr.")
     var verbose = false
 
@@ -92,6 +96,9 @@ struct P2PSH: ParsableCommand {
             throw ValidationError("--http-port must be between 0 and 65535")
         }
         guard rateLimit >= 0 else { throw ValidationError("--rate-limit must be 0 (no limit) or more") }
+        guard (1...1 << 20).contains(storageLimit) else {
+            throw ValidationError("--storage-limit must be between 1 and 1048576 (MiB)")
+        }
         guard (1...64).contains(maxHistory) else { throw ValidationError("--max-history must be between 1 and 64") }
         if let secret, secret.utf8.count < 16 {
             throw ValidationError("--secret must be at least 16 characters: a short secret can be guessed")
@@ -114,6 +121,7 @@ struct P2PSH: ParsableCommand {
         ShellLogHandler.level = verbose ? .debug : .warning
         LoggingSystem.bootstrap { label in ShellLogHandler(label: label) }
         Interrupts.install()
+        OpenFileLimit.raise()
         let console = Console.detect(format: json ? .json : .text)
         let dataDirectory = ephemeral ? nil : (dataDir ?? StorageLocation.defaultDirectory)
         // Interactive when commands are typed: the prompt and editing go to the terminal, even
@@ -150,6 +158,7 @@ struct P2PSH: ParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.queryRateLimit = rateLimit
+        configuration.storageLimit = storageLimit << 20
         configuration.storage = dataDirectory.map(StorageLocation.directory) ?? .ephemeral
         let settings = configuration
         let sharing = try starting(console) { try sharingConfiguration(dataDirectory: dataDirectory) }

@@ -1,8 +1,8 @@
 import Synchronization
 @testable import PeerKit
 
-/// Node storage in memory, for protocol-engine tests: what the engine saved and deleted
-/// can be read back. Its state sits behind a `Mutex` because the protocol requires `Sendable`.
+/// Node storage in memory, for protocol-engine tests: the value changes the engine asked for
+/// can be applied and read back. Its state sits behind a `Mutex` because the protocol requires `Sendable`.
 final class MemoryStorage: NodeStorage {
     private struct State {
         var nodeID: NodeID?
@@ -27,22 +27,22 @@ final class MemoryStorage: NodeStorage {
 
     func saveContacts(_ entries: [NodeEntry]) async throws { state.withLock { $0.contacts = entries } }
 
-    func saveValue(_ record: ValueStore.Record, in table: ValueTable) {
-        state.withLock { state in
-            state.values[table, default: []].removeAll { $0.key == record.key && $0.value == record.value }
-            state.values[table, default: []].append(record)
-        }
-    }
+    func apply(_ changes: [ValueChange]) async { record(changes) }
 
-    func deleteValues(_ records: [ValueStore.Record], from table: ValueTable) {
+    /// Applies changes at once, for tests that drive the engine by hand.
+    func record(_ changes: [ValueChange]) {
         state.withLock { state in
-            state.values[table, default: []].removeAll { stored in
-                records.contains { $0.key == stored.key && $0.value == stored.value }
+            for change in changes {
+                switch change {
+                case .save(let record, let table):
+                    state.values[table, default: []].removeAll { $0.key == record.key && $0.value == record.value }
+                    state.values[table, default: []].append(record)
+                case .delete(let record, let table):
+                    state.values[table, default: []].removeAll { $0.key == record.key && $0.value == record.value }
+                }
             }
         }
     }
-
-    func flush() async {}
 
     func close() {}
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 import TestSupport
 @testable import PeerKit
@@ -30,6 +31,19 @@ import TestSupport
                 #expect(got.values == [Array("still here".utf8)])
             }
         }
+    }
+
+    @Test func storedValuesKeepTheirSourceAcrossARestart() async throws {
+        let directory = TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let record = ValueStore.Record(key: .sha1(of: Array("sourced".utf8)), value: [1, 2, 3],
+                                       refreshedAt: Timestamp(seconds: 1000), source: NodeAddress("127.0.0.1:4000"))
+        let first = try NodeDatabase(location: .directory(directory), port: 1, logger: Logger(label: "test"))
+        await first.apply([.save(record, in: .stored)])
+        first.close()
+        let second = try NodeDatabase(location: .directory(directory), port: 1, logger: Logger(label: "test"))
+        defer { second.close() }
+        #expect(try second.load().storedValues == [record], "fair shares survive a restart")
     }
 
     @Test func aSecondNodeCannotOpenTheSameDatabase() async throws {

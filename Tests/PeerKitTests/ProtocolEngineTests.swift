@@ -17,21 +17,26 @@ import Testing
         init(_ configure: (inout NodeConfiguration) -> Void = { $0.stabilizeInterval = .seconds(1_000_000) }) {
             var configuration = NodeConfiguration()
             configure(&configuration)
-            engine = ProtocolEngine(configuration: configuration, state: StoredState(), storage: storage,
+            engine = ProtocolEngine(configuration: configuration, state: StoredState(), databasePath: nil,
                                     random: NodeRandom(seed: 7), logger: Logger(label: "test"), now: start)
         }
 
-        /// Sends a query from `peer` at `now`; returns the reply's `r` (or nil) and `e` (or nil).
-        func ask(_ method: String, _ arguments: BencodeDictionary, at now: Timestamp)
+        /// Sends a query from `peer` (or `sender`) at `now`; returns the reply's `r` (or nil) and `e` (or nil).
+        func ask(_ method: String, _ arguments: BencodeDictionary, at now: Timestamp, from sender: NodeAddress? = nil)
             -> (response: BencodeDictionary?, error: [Bencode]?) {
             var arguments = arguments
             arguments["id"] = .bytes(peerID.bytes)
             let query: Bencode = ["t": "aa", "y": "q", "q": .string(method), "a": .dictionary(arguments)]
             let bytes = query.encoded()
-            let peer = peer
+            let peer = sender ?? peer
             let reply = bytes.withUnsafeBytes { engine.receive($0, from: peer, now: now) }
             let message = reply.flatMap { try? BencodeDecoder().decode($0).dictionaryValue }
             return (message?["r"]?.dictionaryValue, message?["e"]?.listValue)
+        }
+
+        /// Applies the value changes the engine asked for so far to ``storage``, as the node would.
+        func persist() {
+            storage.record(engine.takeOutput().valueChanges)
         }
 
         func token(at now: Timestamp) -> [UInt8] {
@@ -129,15 +134,42 @@ import Testing
             .error?.first == 203)
     }
 
+    @Test func announcedPeersAreSharedAmongSourcesLikeValues() {
+        let peerCost = ValueStore.cost(of: NodeAddress("10.0.0.7:1")!.compact)
+        let harness = Harness { configuration in
+            configuration.stabilizeInterval = .seconds(1_000_000)
+            configuration.storageLimit = 8 * 4 * peerCost  // an eighth of it: room for 4 announced peers
+        }
+        let start = harness.start, infoHash = NodeID.sha1(of: Array("file".utf8))
+        let flooder = NodeAddress("10.0.0.66:6881")!, honest = NodeAddress("10.0.0.8:6881")!
+        func announce(port: Int, from sender: NodeAddress) -> [Bencode]? {
+            let token = harness.ask("get_peers", ["info_hash": .bytes(infoHash.bytes)], at: start, from: sender)
+                .response?["token"]?.bytesValue ?? []
+            return harness.ask("announce_peer", ["info_hash": .bytes(infoHash.bytes), "port": .integer(Int64(port)),
+                                                 "token": .bytes(token)], at: start, from: sender).error
+        }
+        // One address announcing many ports is one source: it fills the room, then is refused.
+        for port in 1...4 { #expect(announce(port: port, from: flooder) == nil) }
+        #expect(announce(port: 5, from: flooder)?.first == 202)
+        // Another address still gets in, in the room of the flood's oldest.
+        #expect(announce(port: 7000, from: honest) == nil)
+        let peers = harness.ask("get_peers", ["info_hash": .bytes(infoHash.bytes)], at: start).response?["values"]?
+            .listValue?.compactMap { $0.bytesValue.flatMap(NodeAddress.init(compact:)) } ?? []
+        #expect(Set(peers.map(\.port)) == [2, 3, 4, 7000])
+        #expect(harness.engine.stats.storesRefused == 1 && harness.engine.stats.valuesEvicted == 1)
+    }
+
     @Test func storedValuesExpireAtKeyExpire() {
         let harness = Harness()
         let start = harness.start, key = NodeID.sha1(of: Array("k".utf8))
         #expect(harness.store("hello", at: key, token: harness.token(at: start), now: start))
+        harness.persist()
         #expect(harness.storage.values(in: .stored).count == 1)
         let expire = harness.engine.configuration.keyExpire
         harness.engine.checkpoint(now: start + expire - .seconds(1))
         #expect(harness.values(at: key, now: start + expire) == [Array("hello".utf8)])
         harness.engine.checkpoint(now: start + expire + .seconds(1))
+        harness.persist()
         #expect(harness.values(at: key, now: start + expire).isEmpty)
         #expect(harness.storage.values(in: .stored).isEmpty, "and gone from storage")
     }
@@ -147,6 +179,7 @@ import Testing
         let start = harness.start, key = NodeID.sha1(of: Array("k".utf8))
         _ = harness.engine.table.insert(Contact(id: harness.peerID, address: harness.peer), now: start)
         harness.engine.recordPublished(Array("mine".utf8), at: key, now: start)
+        harness.persist()
         #expect(harness.storage.values(in: .published).map(\.value) == [Array("mine".utf8)])
         let refresh = harness.engine.configuration.keyRefresh
         harness.engine.checkpoint(now: start + refresh - .seconds(1))

@@ -19,6 +19,8 @@ public actor FileSharingPeer {
     let index: ShareIndex?
     let client: HTTPClient
     let counters = TransferCounters()
+    /// The HTTP server's connections, held to ``SharingConfiguration/httpLimits``.
+    let connections: ConnectionLimits
     let logger: Logger
     var server: FileServer?
     /// The TCP port the HTTP server is bound to.
@@ -50,6 +52,7 @@ public actor FileSharingPeer {
         self.configuration = configuration
         self.index = index
         self.logger = logger
+        self.connections = ConnectionLimits(configuration.httpLimits)
         self.lastRescan = ContinuousClock.now
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.timeout = .init(connect: .seconds(5), read: .seconds(30))
@@ -103,7 +106,7 @@ public actor FileSharingPeer {
             })
         let server = try await FileServer.start(host: configuration.httpHost, port: configuration.httpPort, index: index,
                                                 secret: configuration.secret, handlers: handlers, counters: counters,
-                                                logger: logger)
+                                                connections: connections, logger: logger)
         self.server = server
         httpPort = server.port
         nodeAddress = await node.localAddress
@@ -149,7 +152,11 @@ public actor FileSharingPeer {
             bytesDownloaded: counters.bytesDownloaded,
             fetchesSucceeded: counters.fetchesSucceeded,
             fetchesFailed: counters.fetchesFailed,
-            neighbours: neighbourTable.count)
+            neighbours: neighbourTable.count,
+            httpConnections: connections.open,
+            httpConnectionsRefused: connections.refused,
+            httpConnectionsTimedOut: connections.timedOut,
+            httpConnectionsDisplaced: connections.displaced)
     }
 
     func noteSeen(_ name: String) {

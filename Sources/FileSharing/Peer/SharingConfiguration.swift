@@ -13,6 +13,8 @@ public struct SharingConfiguration: Sendable {
     public var secret: AdminSecret
     /// The most nodes one neighbour query may reach, this one included (the seed's MAX_HISTORY_LENGTH).
     public var maxHistory = 6
+    /// Deadlines and caps of the HTTP server's connections.
+    public var httpLimits = HTTPLimits()
     /// Announce shared files in the DHT. Without it they are found only by neighbour queries.
     public var announces = true
     /// Between announcements of a file: under the 45 minutes an `announce_peer` record

@@ -1,6 +1,7 @@
 import PeerKit
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import NIOPosix
@@ -50,12 +51,14 @@ final class FileServer: Sendable {
     ///   - secret: what `/admin/` requests must carry.
     ///   - handlers: the node's answers to who-has and admin requests.
     ///   - counters: where bytes sent are counted.
+    ///   - connections: the limits connections are held to, and their counters.
     /// - Throws: ``SharingError/httpPortInUse(_:)`` when the port is taken,
     ///   ``SharingError/bindFailed(_:)`` when the address cannot be listened on for another
     ///   reason, ``SharingError/cancelled`` when the calling task is cancelled.
     static func start(host: String, port: Int, index: ShareIndex?, secret: AdminSecret,
-                             handlers: FileServerHandlers, counters: TransferCounters,
-                             logger: Logger) async throws(SharingError) -> FileServer {
+                      handlers: FileServerHandlers, counters: TransferCounters,
+                      connections: ConnectionLimits = ConnectionLimits(HTTPLimits()),
+                      logger: Logger) async throws(SharingError) -> FileServer {
         let responder = Responder(index: index, secret: secret, handlers: handlers, counters: counters,
                                   pool: .singleton, logger: logger)
         let (events, continuation) = AsyncStream<Result<Int, any Error>>.makeStream()
@@ -67,7 +70,7 @@ final class FileServer: Sendable {
         frameworkLogger.logLevel = frameworkLogger.logLevel > .debug ? .critical : .info
         let application = Application(
             responder: responder,
-            server: .http1(configuration: .init(idleTimeout: .seconds(120))),
+            server: .http1(configuration: http1Configuration(connections)),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in
                 continuation.yield(.success(channel.localAddress?.port ?? port))
@@ -103,6 +106,17 @@ final class FileServer: Sendable {
             let reason = (error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "the address cannot be used"
             throw .bindFailed("cannot listen for HTTP on \(host):\(port): \(reason)")
         }
+    }
+
+    /// HTTP/1.1 with the connection limits: head and idle deadlines are the guard's (Hummingbird's
+    /// own idle timeout would run one clock for both), the head size is the decoder's.
+    private static func http1Configuration(_ connections: ConnectionLimits) -> HTTP1Channel.Configuration {
+        let headBytes = connections.limits.maxHeadBytes
+        return HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionGuard(limits: connections)],
+            idleTimeout: nil,
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: headBytes, maxHeaderListSize: headBytes,
+                                            maxHeaderFieldCount: 100))
     }
 
     /// The base URL peers use, such as "http://127.0.0.1:7001".

@@ -26,6 +26,16 @@ public struct NodeStats: Sendable {
     public var keysHeld = 0
     public var valuesHeld = 0
     public var valuesPublished = 0
+    /// Announced peers held, over all info hashes.
+    public var peersHeld = 0
+    /// What held values and announced peers cost against ``NodeConfiguration/storageLimit``, in bytes.
+    public var storageUsed = 0
+    /// ``NodeConfiguration/storageLimit``, in bytes.
+    public var storageLimit = 0
+    /// Stores and announcements refused because their source already held the most when storage was full.
+    public var storesRefused = 0
+    /// Values and announced peers pushed out to make room for another source's.
+    public var valuesEvicted = 0
     public var packetsIn = 0
     public var packetsOut = 0
     public var bytesIn = 0

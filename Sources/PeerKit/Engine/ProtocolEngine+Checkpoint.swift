@@ -14,7 +14,7 @@ extension ProtocolEngine {
     mutating func checkpoint(now: Timestamp) {
         tokens.rotateIfDue(now: now, using: &random)
         let expired = storedValues.expire(before: now - configuration.keyExpire)
-        storage.deleteValues(expired, from: .stored)
+        output.valueChanges += expired.map { .delete($0, from: .stored) }
         _ = announcedPeers.expire(before: now - configuration.peerExpire)
         providing = providing.filter { now - $0.value.at <= configuration.peerExpire }
         nextCheckpoint = now + configuration.checkpointInterval * Double.random(in: 0.9...1.1, using: &random)
@@ -28,6 +28,6 @@ extension ProtocolEngine {
     /// Remembers that this node published a value now, so that it is republished.
     mutating func recordPublished(_ value: [UInt8], at key: NodeID, now: Timestamp) {
         publishedValues.store(value, at: key, now: now)
-        storage.saveValue(.init(key: key, value: value, refreshedAt: now), in: .published)
+        output.valueChanges.append(.save(.init(key: key, value: value, refreshedAt: now), in: .published))
     }
 }

@@ -69,7 +69,8 @@ extension ProtocolEngine {
         let port = impliedPort ? Int64(query.sender.port) : try query.arguments.integer("port", in: 1...65535)
         try checkToken(query)
         let peer = NodeAddress(host: query.sender.host, port: UInt16(port))
-        announcedPeers.store(peer.compact, at: infoHash, now: now)
+        let outcome = announcedPeers.store(peer.compact, at: infoHash, from: query.sender.source, now: now)
+        try counted(outcome)
         return BencodeDictionary()
     }
 
@@ -98,9 +99,21 @@ extension ProtocolEngine {
         guard value.count <= configuration.maxValueSize else {
             throw .valueTooBig(value.count, limit: configuration.maxValueSize)
         }
-        guard storedValues.store(value, at: key, now: now) else { throw .server("storage full") }
-        storage.saveValue(.init(key: key, value: value, refreshedAt: now), in: .stored)
+        let outcome = storedValues.store(value, at: key, from: query.sender.source, now: now)
+        output.valueChanges += outcome.evicted.map { .delete($0, from: .stored) }
+        try counted(outcome)
+        output.valueChanges.append(.save(.init(key: key, value: value, refreshedAt: now, source: query.sender.source),
+                                         in: .stored))
         return BencodeDictionary()
+    }
+
+    /// Counts what a store pushed out, and refuses it (202) when it found no room.
+    private mutating func counted(_ outcome: ValueStore.Outcome) throws(KRPCError) {
+        stats.valuesEvicted += outcome.evicted.count
+        guard outcome.stored else {
+            stats.storesRefused += 1
+            throw .server("storage full: your address holds the most here already")
+        }
     }
 
     private func checkToken(_ query: InboundQuery) throws(KRPCError) {

@@ -16,6 +16,8 @@ struct ProtocolEngine {
         var datagrams: [(address: NodeAddress, bytes: [UInt8])] = []
         /// Queries of ``QueryPurpose/caller`` that ended, by transaction id.
         var finished: [(key: UInt16, outcome: QueryOutcome)] = []
+        /// Values to save to or delete from the database.
+        var valueChanges: [ValueChange] = []
         /// The asynchronous half of a checkpoint, when one ran.
         var maintenance: MaintenanceWork?
         /// The earliest deadline of the queries started since the last output: the node's
@@ -30,7 +32,6 @@ struct ProtocolEngine {
 
     let id: NodeID
     let configuration: NodeConfiguration
-    let storage: any NodeStorage
     let logger: Logger
     private let decoder = BencodeDecoder()
     var random: NodeRandom
@@ -69,29 +70,35 @@ struct ProtocolEngine {
     var output = Output()
 
     /// An engine resuming from `state`: its node id (or a new random one), contacts and values.
-    init(configuration: NodeConfiguration, state: StoredState, storage: any NodeStorage, random: NodeRandom,
+    /// Values over the storage limit (lowered since they were saved) go, by the fair-share rule.
+    init(configuration: NodeConfiguration, state: StoredState, databasePath: String?, random: NodeRandom,
          logger: Logger, now: Timestamp) {
         var random = random
         let id = state.nodeID ?? NodeID.random(using: &random)
         self.id = id
         self.configuration = configuration
-        self.storage = storage
         self.logger = logger
         self.table = RoutingTable(ownID: id, k: configuration.k, now: now)
-        self.storedValues = ValueStore()
-        self.publishedValues = ValueStore(maxValuesPerKey: 1000, maxValues: 100_000)
-        self.announcedPeers = ValueStore(maxValuesPerKey: 1000, maxValues: 100_000)
+        self.storedValues = ValueStore(maxBytes: configuration.valueStorageLimit)
+        self.publishedValues = ValueStore(maxBytes: .max, maxValuesPerKey: .max)
+        self.announcedPeers = ValueStore(maxBytes: configuration.peerStorageLimit, maxValuesPerKey: 1000)
         self.tokens = WriteTokens(now: now, rotationInterval: configuration.checkpointInterval, generator: &random)
         self.limiter = QueryLimiter(rate: configuration.queryRateLimit, now: now)
         self.transactions = TransactionTable(start: UInt16.random(in: 0 ... .max, using: &random))
-        self.stats = NodeStats(nodeID: id, startedAt: now.date, databasePath: storage.path)
+        self.stats = NodeStats(nodeID: id, startedAt: now.date, databasePath: databasePath)
         self.nextCheckpoint = now + configuration.firstCheckpoint
         self.nextStabilize = now + configuration.stabilizeInterval
         self.random = random
         for entry in state.contacts where entry.id != id {
             _ = table.insert(entry.contact, now: entry.seenAt)
         }
-        for record in state.storedValues { storedValues.store(record.value, at: record.key, now: record.refreshedAt) }
+        var evicted: [ValueStore.Record] = []
+        for record in state.storedValues.sorted(by: { $0.refreshedAt < $1.refreshedAt }) {
+            let outcome = storedValues.store(record.value, at: record.key, from: record.source, now: record.refreshedAt)
+            evicted += outcome.evicted
+            if !outcome.stored { evicted.append(record) }
+        }
+        output.valueChanges = evicted.map { .delete($0, from: .stored) }
         for record in state.publishedValues { publishedValues.store(record.value, at: record.key, now: record.refreshedAt) }
     }
 
@@ -204,6 +211,9 @@ struct ProtocolEngine {
         snapshot.keysHeld = storedValues.keyCount
         snapshot.valuesHeld = storedValues.valueCount
         snapshot.valuesPublished = publishedValues.valueCount
+        snapshot.peersHeld = announcedPeers.valueCount
+        snapshot.storageUsed = storedValues.usedBytes + announcedPeers.usedBytes
+        snapshot.storageLimit = configuration.storageLimit
         snapshot.externalAddress = externalAddress
         return snapshot
     }

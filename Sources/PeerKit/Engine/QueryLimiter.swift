@@ -36,7 +36,7 @@ struct QueryLimiter: Sendable {
     /// Whether a query from `sender` at `now` is answered.
     mutating func admit(_ sender: NodeAddress, now: Timestamp) -> Bool {
         guard rate > 0 else { return true }
-        let key = sender.isLoopback ? sender : NodeAddress(host: sender.host, port: 0)
+        let key = sender.source
         let admitted: Bool
         if sources[key] != nil {
             admitted = sources[key]!.take(now: now, rate: rate, burst: burst)

@@ -23,7 +23,7 @@ package struct Arguments: Sendable {
         return id
     }
 
-    func bytes(_ key: String) throws(KRPCError) -> [UInt8] {
+    package func bytes(_ key: String) throws(KRPCError) -> [UInt8] {
         guard let bytes = dictionary[key]?.bytesValue else { throw .protocolError("\(key) must be a string") }
         return bytes
     }
@@ -60,7 +60,7 @@ package struct Arguments: Sendable {
     }
 
     /// The strings of a list field, such as `values` or `want`.
-    func byteStrings(_ key: String) throws(KRPCError) -> [[UInt8]] {
+    package func byteStrings(_ key: String) throws(KRPCError) -> [[UInt8]] {
         guard let value = dictionary[key] else { return [] }
         guard let list = value.listValue else { throw .protocolError("\(key) must be a list") }
         var result: [[UInt8]] = []

@@ -63,8 +63,31 @@ extension Node {
     func process(_ output: ProtocolEngine.Output) {
         for (address, bytes) in output.datagrams { write(bytes, to: address.socketAddress) }
         for (key, outcome) in output.finished { waiting.removeValue(forKey: key)?.resume(returning: outcome) }
+        if !output.valueChanges.isEmpty {
+            pendingValueWrites.add(output.valueChanges)
+            writeValueChanges()
+        }
         if let work = output.maintenance { startMaintenance(work) }
         if let deadline = output.earliestNewDeadline, let timer, deadline < timer.deadline { armTimer() }
+    }
+
+    /// Writes what waits for the database as one batch, unless a batch is being written: then
+    /// it waits, gathering what comes meanwhile, and goes when that batch is done.
+    func writeValueChanges() {
+        guard valueWriting == nil, !pendingValueWrites.isEmpty else { return }
+        let batch = pendingValueWrites.take(), database = database
+        valueWriting = Task {
+            await database.apply(batch)
+            valueWriting = nil
+            writeValueChanges()
+        }
+    }
+
+    /// Waits until every value change has reached the database.
+    func writeAllValueChanges() async {
+        while let writing = valueWriting {
+            await writing.value
+        }
     }
 
     /// (Re)starts the one timer, set to the engine's next deadline.

@@ -31,6 +31,9 @@ public actor Node {
     /// The task that sleeps until the engine's next deadline, and when.
     var timer: (task: Task<Void, Never>, deadline: Timestamp)?
     var maintenance: Task<Void, Never>?
+    /// Value changes waiting for the database, and the batch being written, if any.
+    var pendingValueWrites = PendingValueWrites()
+    var valueWriting: Task<Void, Never>?
     /// How long lookups wait on a node before looking past it, learned from the round trips
     /// lookups saw: from a query's start to its answer reaching the lookup, scheduling included.
     var lookupRoundTrips: RoundTripEstimator
@@ -41,8 +44,8 @@ public actor Node {
     private init(configuration: NodeConfiguration, database: NodeDatabase, state: StoredState,
                  eventLoop: any EventLoop) {
         var logger = configuration.logger
-        engine = ProtocolEngine(configuration: configuration, state: state, storage: database, random: configuration.random,
-                                logger: logger, now: configuration.clock.now)
+        engine = ProtocolEngine(configuration: configuration, state: state, databasePath: database.path,
+                                random: configuration.random, logger: logger, now: configuration.clock.now)
         id = engine.id
         logger[metadataKey: "node"] = "\(id.hex.prefix(8))"
         self.logger = logger
@@ -139,6 +142,7 @@ public actor Node {
     func saveState() async {
         do {
             try await database.saveContacts(engine.table.entries)
+            await writeAllValueChanges()
             await database.flush()
         } catch {
             logger.error("cannot save the routing table", metadata: ["error": "\(error)"])

@@ -75,6 +75,19 @@ public struct NodeConfiguration: Sendable {
     var maxDatagramSize = 1400
     /// Accept loopback, private and link-local addresses into the table. LANs and tests need them.
     public var allowLocalAddresses = true
+    /// Bytes of memory that what other nodes store here may take: values (`store_value`) get
+    /// seven eighths, peers announced with `announce_peer` one eighth, so neither crowds out
+    /// the other. Each value is charged its bytes, its key's and the tables' overhead (about
+    /// 210 bytes), so the limit bounds memory, not only payload. When one is full, a new value
+    /// or peer takes the room of the oldest ones of the source (IP address; address and port on
+    /// loopback) holding the most, or is refused if that is its own source: a flood takes only
+    /// room nobody else wants. OpenDHT's default, 64 MiB.
+    public var storageLimit = 64 << 20
+    /// The part of ``storageLimit`` for values.
+    var valueStorageLimit: Int { storageLimit - storageLimit / 8 }
+    /// The part of ``storageLimit`` for announced peers.
+    var peerStorageLimit: Int { storageLimit / 8 }
+
     /// Queries a second answered per source (an IP address; an address and port on loopback),
     /// with a burst of a quarter of that, and 16 times that from all sources together (with a
     /// second's worth of burst). Queries over it get no answer. 0 turns the limit off

@@ -87,6 +87,10 @@ public struct NodeAddress: Sendable, Hashable, CustomStringConvertible {
 
     var isIPv4: Bool { if case .ipv4 = host { true } else { false } }
 
+    /// What counts as one source of traffic and of stored values: the IP address, except on
+    /// loopback, where local networks put every node on one address, the address and port.
+    var source: NodeAddress { isLoopback ? self : NodeAddress(host: host, port: 0) }
+
     var isLoopback: Bool {
         switch host {
         case .ipv4(let ip): ip >> 24 == 127

@@ -51,7 +51,7 @@ public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     static let zero = NodeID(high: 0, middle: 0, low: 0)
 
-    var bytes: [UInt8] {
+    package var bytes: [UInt8] {
         var result: [UInt8] = []
         result.reserveCapacity(Self.byteCount)
         appendBytes(to: &result)

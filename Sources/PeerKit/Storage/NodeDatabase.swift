@@ -4,10 +4,9 @@ import Logging
 
 /// The node's SQLite database: its id, a routing-table snapshot, and stored values.
 ///
-/// Reads happen once, at start. Writes of single values go through GRDB's
-/// serial writer asynchronously, so the event loop never waits on the disk and
-/// the order of writes is kept. File sharing keeps its own tables here too, created
-/// by its own migrations (``migrate(_:)``).
+/// Reads happen once, at start. Values are written in batches, one transaction each, through
+/// GRDB's serial writer, so the event loop never waits on the disk. File sharing keeps its own tables here too, created
+/// by its own migrations (``migrate(_:)``), whose identifiers differ from the core's.
 package final class NodeDatabase: NodeStorage {
     /// The connection, for the tables of file sharing.
     package let queue: DatabaseQueue
@@ -54,6 +53,10 @@ package final class NodeDatabase: NodeStorage {
                                                refreshed_at DOUBLE NOT NULL, PRIMARY KEY (key, value));
                 """)
         }
+        migrator.registerMigration("v2: value sources") { db in
+            // Who stored each value (compact address), so fair shares survive a restart.
+            try db.execute(sql: "ALTER TABLE stored_values ADD COLUMN source BLOB")
+        }
         return migrator
     }
 
@@ -87,10 +90,12 @@ package final class NodeDatabase: NodeStorage {
     }
 
     private static func records(_ db: Database, table: ValueTable) throws -> [ValueStore.Record] {
-        try Row.fetchAll(db, sql: "SELECT key, value, refreshed_at FROM \(table.rawValue)").compactMap { row in
-            let key: Data = row["key"], value: Data = row["value"]
+        let source = table == .stored ? "source" : "NULL AS source"
+        return try Row.fetchAll(db, sql: "SELECT key, value, refreshed_at, \(source) FROM \(table.rawValue)").compactMap { row in
+            let key: Data = row["key"], value: Data = row["value"], source: Data? = row["source"]
             return NodeID(bytes: key).map {
-                ValueStore.Record(key: $0, value: Array(value), refreshedAt: Timestamp(seconds: row["refreshed_at"]))
+                ValueStore.Record(key: $0, value: Array(value), refreshedAt: Timestamp(seconds: row["refreshed_at"]),
+                                  source: source.flatMap { NodeAddress(compact: $0) })
             }
         }
     }
@@ -118,35 +123,36 @@ package final class NodeDatabase: NodeStorage {
         }
     }
 
-    func saveValue(_ record: ValueStore.Record, in table: ValueTable) {
-        let logger = logger
-        queue.asyncWrite({ db in
-            try db.execute(sql: "INSERT OR REPLACE INTO \(table.rawValue) (key, value, refreshed_at) VALUES (?, ?, ?)",
-                           arguments: [Data(record.key.bytes), Data(record.value), record.refreshedAt.seconds])
-        }, completion: { _, result in
-            if case .failure(let error) = result {
-                logger.error("database write failed", metadata: ["error": "\(error)"])
+    /// Saves and deletes values in one transaction. An ephemeral node keeps its values in
+    /// memory only, once: its database would be a second copy nobody reads.
+    func apply(_ changes: [ValueChange]) async {
+        guard path != nil, !changes.isEmpty else { return }
+        do {
+            try await queue.write { db in
+                for change in changes {
+                    switch change {
+                    case .save(let record, .stored):
+                        try db.cachedStatement(sql: """
+                            INSERT OR REPLACE INTO stored_values (key, value, refreshed_at, source) VALUES (?, ?, ?, ?)
+                            """).execute(arguments: [Data(record.key.bytes), Data(record.value),
+                                                     record.refreshedAt.seconds, record.source.map { Data($0.compact) }])
+                    case .save(let record, .published):
+                        try db.cachedStatement(sql: """
+                            INSERT OR REPLACE INTO published_values (key, value, refreshed_at) VALUES (?, ?, ?)
+                            """).execute(arguments: [Data(record.key.bytes), Data(record.value), record.refreshedAt.seconds])
+                    case .delete(let record, let table):
+                        try db.cachedStatement(sql: "DELETE FROM \(table.rawValue) WHERE key = ? AND value = ?")
+                            .execute(arguments: [Data(record.key.bytes), Data(record.value)])
+                    }
+                }
             }
-        })
+        } catch {
+            logger.error("database write failed", metadata: ["error": "\(error)"])
+        }
     }
 
-    func deleteValues(_ records: [ValueStore.Record], from table: ValueTable) {
-        guard !records.isEmpty else { return }
-        let logger = logger
-        queue.asyncWrite({ db in
-            for record in records {
-                try db.execute(sql: "DELETE FROM \(table.rawValue) WHERE key = ? AND value = ?",
-                               arguments: [Data(record.key.bytes), Data(record.value)])
-            }
-        }, completion: { _, result in
-            if case .failure(let error) = result {
-                logger.error("database write failed", metadata: ["error": "\(error)"])
-            }
-        })
-    }
-
-    /// Waits for every queued write to reach the database.
-    func flush() async {
+    /// Waits for every write queued on the database (file sharing's counts are written in the background).
+    package func flush() async {
         _ = try? await queue.write { _ in }
     }
 

@@ -1,7 +1,8 @@
 /// Where a node keeps what outlives it: its id, a routing-table snapshot and values.
 ///
-/// The protocol engine writes values through it and never waits: writes happen in the
-/// background, in order. ``NodeDatabase`` keeps them in SQLite; tests use one in memory.
+/// Values reach it in batches of changes (``ValueChange``), one batch at a time, from the node,
+/// which gathers the engine's changes meanwhile (``PendingValueWrites``). ``NodeDatabase`` keeps
+/// them in SQLite; tests use one in memory.
 protocol NodeStorage: Sendable {
     /// The database file, or nil when nothing reaches the disk.
     var path: String? { get }
@@ -9,12 +10,8 @@ protocol NodeStorage: Sendable {
     func saveNodeID(_ id: NodeID) throws(NodeError)
     /// Replaces the routing-table snapshot; returns once it is kept.
     func saveContacts(_ entries: [NodeEntry]) async throws
-    /// Inserts or refreshes a value, in the background, in order with other writes.
-    func saveValue(_ record: ValueStore.Record, in table: ValueTable)
-    /// Deletes values, in the background, in order with other writes.
-    func deleteValues(_ records: [ValueStore.Record], from table: ValueTable)
-    /// Waits for every queued write.
-    func flush() async
+    /// Saves and deletes values, in one transaction; the changes name distinct rows.
+    func apply(_ changes: [ValueChange]) async
     func close()
 }
 
@@ -27,7 +24,7 @@ struct StoredState: Sendable {
 }
 
 /// The two kinds of value a node keeps.
-enum ValueTable: String, Sendable {
+enum ValueTable: String, Sendable, Hashable {
     /// Values other nodes stored here.
     case stored = "stored_values"
     /// Values this node published, republished before they expire.

@@ -8,11 +8,12 @@ struct Stats: Verb {
         commandName: "stats",
         abstract: "Show the node's state and traffic counters.",
         discussion: """
-            Uptime, node id, addresses, routing table and network size estimate, values held, \
-            packets and bytes in and out, malformed datagrams, queries dropped over the rate \
-            limit (--rate-limit); the HTTP address, share directory, files shared, \
-            bytes uploaded and downloaded, fetches that succeeded and failed, neighbours, and \
-            the admin secret (what remote admin requests must send as 'Authorization: Bearer'); \
+            Uptime, node id, addresses, routing table and network size estimate, values and \
+            announced peers held, storage used of --storage-limit, stores refused and values \
+            evicted by it, packets and bytes in and out, malformed datagrams, queries dropped \
+            over the rate limit (--rate-limit); the HTTP address, share directory, files shared, \
+            bytes uploaded and downloaded, fetches that succeeded and failed, HTTP connections \
+            open, refused (503), timed out and displaced, neighbours, and the admin secret (what remote admin requests must send as 'Authorization: Bearer'); \
             and for each KRPC method: queries sent, answered, failed, mean round trip, and \
             queries received.
 
@@ -45,6 +46,15 @@ struct Stats: Verb {
         var valuesHeld: Int
         var keysHeld: Int
         var valuesPublished: Int
+        /// Peers announced here with `announce_peer`, over all info hashes.
+        var peersHeld: Int
+        /// What values and announced peers held cost against `storage_limit`, in bytes.
+        var storageUsed: Int
+        var storageLimit: Int
+        /// Stores and announcements refused: storage was full and their source held the most.
+        var storesRefused: Int
+        /// Values and announced peers pushed out to make room for another source's.
+        var valuesEvicted: Int
         var packetsIn: Int
         var packetsOut: Int
         var bytesIn: Int
@@ -61,6 +71,13 @@ struct Stats: Verb {
         var bytesDownloaded: Int64
         var fetchesSucceeded: Int64
         var fetchesFailed: Int64
+        var httpConnections: Int
+        /// Refused with 503: a connection cap was reached and every connection was busy.
+        var httpConnectionsRefused: Int
+        /// Closed for sending no complete request head in time.
+        var httpConnectionsTimedOut: Int
+        /// Idle connections closed to make room for new ones at a connection cap.
+        var httpConnectionsDisplaced: Int
         var neighbours: Int
         var adminSecret: String
         var methods: [String: Method]
@@ -77,6 +94,9 @@ struct Stats: Verb {
                 ["network size", "~\(estimatedNetworkSize) nodes (estimate)"],
                 ["values held", Formatting.count(valuesHeld, "value") + " under " + Formatting.count(keysHeld, "key")],
                 ["values published", "\(valuesPublished)"],
+                ["peers held", "\(peersHeld) (announced here)"],
+                ["storage", "\(Formatting.bytes(storageUsed)) of \(Formatting.bytes(storageLimit)); "
+                    + "\(storesRefused) refused, \(valuesEvicted) evicted"],
                 ["packets in/out", "\(packetsIn) / \(packetsOut)"],
                 ["bytes in/out", "\(Formatting.bytes(bytesIn)) / \(Formatting.bytes(bytesOut))"],
                 ["malformed in", "\(malformedIn)"],
@@ -86,6 +106,8 @@ struct Stats: Verb {
                 ["files shared", "\(filesShared) (\(Formatting.bytes(Int(bytesShared))))"],
                 ["uploaded/downloaded", "\(Formatting.bytes(Int(bytesUploaded))) / \(Formatting.bytes(Int(bytesDownloaded)))"],
                 ["fetches ok/failed", "\(fetchesSucceeded) / \(fetchesFailed)"],
+                ["http connections", "\(httpConnections) open; \(httpConnectionsRefused) refused, "
+                    + "\(httpConnectionsTimedOut) timed out, \(httpConnectionsDisplaced) displaced"],
                 ["neighbours", "\(neighbours)"],
                 ["admin secret", adminSecret],
             ]
@@ -137,12 +159,17 @@ struct Stats: Verb {
             udpAddress: await node.localAddress.map { "\($0)" }, externalAddress: stats.externalAddress.map { "\($0)" },
             database: stats.databasePath, routingTableNodes: stats.tableSize, buckets: stats.bucketCount,
             estimatedNetworkSize: stats.estimatedNetworkSize, valuesHeld: stats.valuesHeld, keysHeld: stats.keysHeld,
-            valuesPublished: stats.valuesPublished, packetsIn: stats.packetsIn, packetsOut: stats.packetsOut,
+            valuesPublished: stats.valuesPublished, peersHeld: stats.peersHeld, storageUsed: stats.storageUsed,
+            storageLimit: stats.storageLimit, storesRefused: stats.storesRefused, valuesEvicted: stats.valuesEvicted,
+            packetsIn: stats.packetsIn, packetsOut: stats.packetsOut,
             bytesIn: stats.bytesIn, bytesOut: stats.bytesOut, malformedIn: stats.malformedIn,
             queriesDropped: stats.queriesDropped,
             httpAddress: sharing.httpAddress, shareDirectory: sharing.shareDirectory, filesShared: sharing.filesShared,
             bytesShared: sharing.bytesShared, bytesUploaded: sharing.bytesUploaded, bytesDownloaded: sharing.bytesDownloaded,
-            fetchesSucceeded: sharing.fetchesSucceeded, fetchesFailed: sharing.fetchesFailed, neighbours: sharing.neighbours,
+            fetchesSucceeded: sharing.fetchesSucceeded, fetchesFailed: sharing.fetchesFailed,
+            httpConnections: sharing.httpConnections, httpConnectionsRefused: sharing.httpConnectionsRefused,
+            httpConnectionsTimedOut: sharing.httpConnectionsTimedOut,
+            httpConnectionsDisplaced: sharing.httpConnectionsDisplaced, neighbours: sharing.neighbours,
             adminSecret: peer.configuration.secret.description,
             methods: stats.methods.mapValues { counters in
                 Output.Method(sent: counters.sent, succeeded: counters.succeeded, failed: counters.failed,
