@@ -10,7 +10,7 @@ import NIOCore
 /// with a request. So idle and slow clients never keep a working one out, however many of
 /// them there are; a client's requests in progress are never cut for another's.
 public struct HTTPLimits: Sendable {
-    /// From connecting (or from a 100-continue) to a complete request head.
+    /// From connecting to a complete request head.
     public var headTimeout: Duration = .seconds(10)
     /// From the end of a response to the next request's complete head.
     public var idleTimeout: Duration = .seconds(60)

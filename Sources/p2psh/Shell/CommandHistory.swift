@@ -71,11 +71,12 @@ final class CommandHistory: Sendable {
         }
     }
 
-    /// The commands in a history file: one per line; a file that libedit wrote (first line
-    /// `_HiStOrY_V2_`, spaces as `\040`) is read too.
+    /// The commands in a history file: one per line; a file that libedit wrote (its very first
+    /// line `_HiStOrY_V2_`, spaces as `\040`) is read too.
     static func parse(_ text: String) -> [String] {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-        guard lines.first == "_HiStOrY_V2_" else { return lines }
+        // "\r\n" is one `Character`, which "\n" does not match.
+        var lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
+        guard text.hasPrefix("_HiStOrY_V2_"), lines.first == "_HiStOrY_V2_" else { return lines }
         lines.removeFirst()
         return lines.map(unescapeLibedit)
     }

@@ -4,7 +4,8 @@
 /// double quotes keep spaces and allow `\"` and `\\`; a backslash outside quotes escapes
 /// the next character; an unquoted `#` at the start of a word begins a comment that runs to
 /// the end of the line. A word that was quoted or escaped in any part is literal: it is never
-/// read as an option, even when it begins with `-`.
+/// read as an option, even when it begins with `-`. (`\r\n`, a single `Character` in Swift,
+/// is a newline too.)
 enum Tokenizer {
     struct UnterminatedQuote: Error, CustomStringConvertible {
         var description: String { "unterminated quote: close it, or escape it with a backslash" }
@@ -57,12 +58,12 @@ enum Tokenizer {
             switch character {
             case " ", "\t", "\r":
                 endWord()
-            case ";", "\n":
+            case ";", "\n", "\r\n":
                 endCommand(at: line.index(before: index))
                 commandStart = index
             case "#" where !inWord:
                 let commentStart = line.index(before: index)
-                while let skipped = next(), skipped != "\n" {}
+                while let skipped = next(), skipped != "\n", skipped != "\r\n" {}
                 endCommand(at: commentStart)
                 commandStart = index
             case "'":
@@ -100,7 +101,7 @@ enum Tokenizer {
     }
 
     /// The characters that must be escaped with a backslash for a word to read back as itself.
-    static let special: Set<Character> = [" ", "\t", "'", "\"", "\\", "#", ";"]
+    static let special: Set<Character> = [" ", "\t", "\r", "\n", "\r\n", "'", "\"", "\\", "#", ";"]
 
     /// `text` escaped so that it reads back as one word (or the end of one).
     static func escaped(_ text: String) -> String {

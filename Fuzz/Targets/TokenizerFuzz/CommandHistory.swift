@@ -1,0 +1,1 @@
+../../../Sources/p2psh/Shell/CommandHistory.swift
