@@ -63,7 +63,7 @@ import TestSupport
             #expect(stored.storedOn.map(\.id) == [target.id])
             _ = try await reader.join(targetAddress)
             let got = try await reader.get(key)
-            #expect(got.values == [mine])
+            #expect(got.values == [mine], "queries \(got.queries), sources \(got.sources)")
             let after = await target.statistics()
             #expect(after.valuesEvicted == 1, "\(after.valuesEvicted) evicted")
             #expect(after.storageUsed <= limit)

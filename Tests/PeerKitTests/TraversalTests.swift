@@ -120,8 +120,10 @@ struct SimulatedNetwork: Sendable {
             #expect(!found.contains { network.dead.contains($0) })
             #expect(found.first == network.trueClosest(to: target).first)
             #expect(result.failed == 0, "no dead node's timeout was waited for")
-            // Each round of the lookup waits at most one learned wait on its dead nodes.
-            #expect(elapsed < wait * 20, "\(elapsed) for \(result.queried) queries")
+            // Each round of the lookup waits at most one learned wait on its dead nodes: a few
+            // hundred ms in all, not the 9 s of one dead node's timeout. (The bound leaves room
+            // for the driver advancing the clock before a task on a loaded machine has run.)
+            #expect(elapsed < wait * 50, "\(elapsed) for \(result.queried) queries")
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 
 /// A program run by a test, with its output collected as it arrives and every wait bounded.
+/// Started by ``Spawn``, so that it holds no descriptor of the test process but its pipes.
 public final class ChildProcess: Sendable {
     public struct Timeout: Error, CustomStringConvertible {
         public let description: String
@@ -9,51 +10,83 @@ public final class ChildProcess: Sendable {
         public init(description: String) { self.description = description }
     }
 
-    private let process: Process
-    private let input: FileHandle
-    private final class Output: Sendable {
-        let text = Mutex((stdout: "", stderr: ""))
+    /// What the threads that read the child's output and wait for its exit have seen.
+    private struct State: Sendable {
+        var stdout: [UInt8] = []
+        var stderr: [UInt8] = []
+        /// Output streams still open (2 until both reached end of file).
+        var openStreams = 2
+        /// The raw `waitpid` status, once the child has exited.
+        var exitStatus: Int32?
     }
 
-    private let output = Output()
+    public let processIdentifier: Int32
+    /// The write end of the child's standard input; -1 once closed.
+    private let input: Mutex<Int32>
+    private final class Shared: Sendable {
+        let state = Mutex(State())
+    }
+
+    private let shared = Shared()
 
     /// Starts `executable`, in `currentDirectory` if given; stdin stays open until ``closeInput()``.
     public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
                 currentDirectory: String? = nil) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         var merged = ProcessInfo.processInfo.environment
         for (key, value) in environment { merged[key] = value }
-        process.environment = merged
-        let stdinPipe = Pipe(), stdoutPipe = Pipe(), stderrPipe = Pipe()
-        process.standardInput = stdinPipe
-        process.standardOutput = stdoutPipe
-        process.standardError = stderrPipe
-        input = stdinPipe.fileHandleForWriting
-        let output = self.output
-        stdoutPipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            output.text.withLock { $0.stdout += String(decoding: data, as: UTF8.self) }
+        let child = try Spawn.start(executable, arguments, environment: merged, currentDirectory: currentDirectory)
+        processIdentifier = child.pid
+        input = Mutex(child.input)
+        let shared = shared
+        for (descriptor, isError) in [(child.output, false), (child.error, true)] {
+            Thread.detachNewThread {
+                var buffer = [UInt8](repeating: 0, count: 65_536)
+                while true {
+                    let count = read(descriptor, &buffer, buffer.count)
+                    if count < 0 && errno == EINTR { continue }
+                    guard count > 0 else { break }
+                    shared.state.withLock {
+                        if isError { $0.stderr += buffer[..<count] } else { $0.stdout += buffer[..<count] }
+                    }
+                }
+                close(descriptor)
+                shared.state.withLock { $0.openStreams -= 1 }
+            }
         }
-        stderrPipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            output.text.withLock { $0.stderr += String(decoding: data, as: UTF8.self) }
+        let pid = child.pid
+        Thread.detachNewThread {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            shared.state.withLock { $0.exitStatus = status }
         }
-        try process.run()
     }
 
-    public var stdout: String { output.text.withLock { $0.stdout } }
-    public var stderr: String { output.text.withLock { $0.stderr } }
-    public var processIdentifier: Int32 { process.processIdentifier }
+    deinit { closeInput() }
+
+    public var stdout: String { shared.state.withLock { String(decoding: $0.stdout, as: UTF8.self) } }
+    public var stderr: String { shared.state.withLock { String(decoding: $0.stderr, as: UTF8.self) } }
+
+    private var isRunning: Bool { shared.state.withLock { $0.exitStatus == nil } }
 
     public func send(_ text: String) {
-        try? input.write(contentsOf: Data(text.utf8))
+        input.withLock { descriptor in
+            guard descriptor >= 0 else { return }
+            let bytes = Array(text.utf8)
+            var sent = 0
+            while sent < bytes.count {
+                let count = bytes[sent...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { return }  // the child closed its input: as a pipe would, drop the rest
+                sent += count
+            }
+        }
     }
 
     public func closeInput() {
-        try? input.close()
+        input.withLock { descriptor in
+            if descriptor >= 0 { close(descriptor) }
+            descriptor = -1
+        }
     }
 
     /// Waits until stdout has a line containing `text`, and returns that line.
@@ -70,21 +103,24 @@ public final class ChildProcess: Sendable {
         return String(found)
     }
 
-    /// Waits for the process to exit and returns its status; kills it if it overruns.
+    /// Waits for the process to exit and for its last output, and returns its exit status (or,
+    /// when a signal ended it, the signal's number); kills it if it overruns.
     public func waitForExit(timeout: Double = 30) async throws -> Int32 {
-        if await !eventually(timeout: .seconds(timeout), { !process.isRunning }) {
-            process.interrupt()
-            kill(process.processIdentifier, SIGKILL)
+        if await !eventually(timeout: .seconds(timeout), { !isRunning }) {
+            kill(processIdentifier, SIGKILL)
             throw Timeout(description: "still running after \(timeout) s; stdout: \(stdout); stderr: \(stderr)")
         }
-        try await Task.sleep(for: .milliseconds(50))  // let the last output arrive
-        return process.terminationStatus
+        // A child of the child may still hold the pipes: wait for their end a little, not for ever.
+        _ = await eventually(timeout: .seconds(2), every: .milliseconds(5)) { shared.state.withLock { $0.openStreams == 0 } }
+        let status = shared.state.withLock { $0.exitStatus } ?? 0
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : signal
     }
 
-    public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+    public func signal(_ number: Int32) { kill(processIdentifier, number) }
 
     public func terminate() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if isRunning { kill(processIdentifier, SIGKILL) }
     }
 
     /// Runs a program to completion with `input` on stdin.

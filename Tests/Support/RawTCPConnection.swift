@@ -11,7 +11,7 @@ public final class RawTCPConnection: Sendable {
 
     /// Connects to 127.0.0.1:`port` from `source` (any 127.x.y.z address: each is a client of its own).
     public static func open(toPort port: UInt16, from source: String = "127.0.0.1") async throws -> RawTCPConnection {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw ChildProcess.Timeout(description: "socket: \(String(cString: strerror(errno)))") }
         func fail(_ step: String) -> ChildProcess.Timeout {
             let reason = String(cString: strerror(errno))

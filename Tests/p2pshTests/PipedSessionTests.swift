@@ -103,9 +103,10 @@ import TestSupport
         try #require(await silent.waitForDatagram(timeout: .seconds(20)), "the join sent no ping; stderr: \(child.stderr)")
         let started = Date()
         child.signal(SIGINT)
-        let status = try await child.waitForExit(timeout: 5)
+        let status = try await child.waitForExit(timeout: 8)
         #expect(status == 130)
-        #expect(Date().timeIntervalSince(started) < 3)
+        // Well before the join's 9 s timeout (a debug build on a loaded machine was seen to take 3.4 s).
+        #expect(Date().timeIntervalSince(started) < 6)
         #expect(child.stderr.contains("join: interrupted"))
         #expect(!child.stdout.contains("uptime_seconds"), "the rest of the script did not run")
     }

@@ -104,11 +104,26 @@ import TestSupport
     }
 
     @Test func suggestsTheNearestVerb() {
-        #expect(VerbRegistry.suggestion(for: "stor") == "store")
-        #expect(VerbRegistry.suggestion(for: "jion") == "join")
-        #expect(VerbRegistry.suggestion(for: "quti") == "quit")
-        #expect(VerbRegistry.suggestion(for: "histroy") == "history")
-        #expect(VerbRegistry.suggestion(for: "xyzzy") == nil)
+        #expect(VerbRegistry.hint(for: "stor") == "did you mean 'store'?")
+        #expect(VerbRegistry.hint(for: "jion") == "did you mean 'join'?")
+        #expect(VerbRegistry.hint(for: "quti") == "did you mean 'quit'?")
+        #expect(VerbRegistry.hint(for: "histroy") == "did you mean 'history'?")
+        #expect(VerbRegistry.hint(for: "xyzzy") == nil)
+    }
+
+    /// Words from other shells and DHT tools, typed by habit, get a pointer to what does it here.
+    @Test func answersHabitsFromOtherTools() throws {
+        #expect(Shell.unknownVerbMessage("clear") == "unknown command 'clear': Ctrl-L clears the screen (type 'help' for the list)")
+        #expect(VerbRegistry.hint(for: "put") == "did you mean 'store'?")
+        #expect(VerbRegistry.hint(for: "download") == "did you mean 'fetch'?")
+        #expect(VerbRegistry.hint(for: "bootstrap") == "did you mean 'join'?")
+        // Every verb a hint names exists.
+        for word in ["clear", "put", "p", "announce", "g", "ls", "download", "bootstrap", "connect", "info"] {
+            let hint = try #require(VerbRegistry.hint(for: word))
+            for named in hint.split(separator: "'").enumerated().filter({ $0.offset % 2 == 1 }).map(\.element) {
+                #expect(VerbRegistry.verb(named: String(named)) != nil, "\(word): \(named)")
+            }
+        }
     }
 
     @Test func keysOf40HexDigitsAreUsedAsTheyAre() {

@@ -90,6 +90,7 @@ package enum Download {
         var session = try await DownloadSession.resume(list, from: providerClients(providers, client, logger), into: directory,
                                                        finalPath: finalPath, name: name, options: options,
                                                        started: started, progress: progress)
+        defer { session.close() }
         let digest = try await session.fetch()
         return try await session.finish(digest: digest)
     }

@@ -53,7 +53,7 @@ struct DownloadSession {
 
     /// Opens (or creates) the temporary file for `list` in `directory` and, when it is left
     /// from an earlier run, keeps the pieces already in it, hashing the prefix on the way.
-    /// Reports progress once.
+    /// Reports progress once. The caller closes the session (``close()``) when done with it.
     ///
     /// - Throws: ``SharingError/fetchFailed(_:)`` when pieces are missing and there is no
     ///   provider; the errors of ``PartialFile/open(directory:sha256:size:)``.
@@ -64,9 +64,15 @@ struct DownloadSession {
             try PartialFile.open(directory: directory, sha256: list.sha256, size: list.size)
         }
         var prefixHash = PrefixHash()
-        let have = existed ? try await piecesPresent(in: file, of: list, hash: &prefixHash) : []
-        guard !clients.isEmpty || have.count == list.pieceHashes.count else {
-            throw .fetchFailed("no provider to fetch \(name) from")
+        let have: [Int]
+        do throws(SharingError) {
+            have = existed ? try await piecesPresent(in: file, of: list, hash: &prefixHash) : []
+            guard !clients.isEmpty || have.count == list.pieceHashes.count else {
+                throw .fetchFailed("no provider to fetch \(name) from")
+            }
+        } catch {
+            file.close()
+            throw error
         }
         let session = DownloadSession(list: list, clients: clients, file: file, finalPath: finalPath, options: options,
                                       started: started, progress: progress, have: have, prefixHash: prefixHash)
@@ -113,6 +119,12 @@ struct DownloadSession {
             hash = result.1
         }
         return have
+    }
+
+    /// Closes the temporary file, releasing it for another run; call it after ``fetch()`` and
+    /// ``finish(digest:)`` returned, when no piece is being written.
+    func close() {
+        file.close()
     }
 
     // MARK: - Fetch

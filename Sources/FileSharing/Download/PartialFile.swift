@@ -1,6 +1,7 @@
 import PeerKit
 import Crypto
 import Foundation
+import Synchronization
 
 /// The temporary file a download writes its pieces into: `.p2psh-<sha256 hex>.part` in the
 /// target directory, hidden so that a share scan never offers it, and named by the file's
@@ -8,7 +9,10 @@ import Foundation
 ///
 /// The file is preallocated to its full size when opened, so a full disk is reported
 /// before any byte is fetched rather than half way. It is locked (`flock`) while open, so
-/// two downloads of the same file into the same directory cannot interleave.
+/// two downloads of the same file into the same directory cannot interleave, until
+/// ``close()``: the download closes it before it returns, so that a second run started at
+/// once finds it free (a closure that ran on the thread pool may still hold a reference for
+/// a moment after its result was delivered, which would delay a close left to `deinit`).
 ///
 /// All methods block: call them on a thread pool. Pieces are written with `pwrite` at their
 /// own offsets, so several threads may write different pieces at once.
@@ -19,8 +23,9 @@ final class PartialFile: Sendable {
     let directory: String
     /// The file's size when complete.
     let size: Int64
-    /// Open for reading and writing while this object lives.
-    private let descriptor: CInt
+    /// Open for reading and writing until ``close()``; -1 after.
+    private let openDescriptor: Atomic<CInt>
+    private var descriptor: CInt { openDescriptor.load(ordering: .acquiring) }
 
     /// The temporary file's name for a file with this SHA-256.
     static func name(sha256: [UInt8]) -> String { ".p2psh-\(sha256.hexString).part" }
@@ -42,9 +47,9 @@ final class PartialFile: Sendable {
         }
         guard descriptor >= 0 else { throw failure("cannot create", path) }
         var keep = false
-        defer { if !keep { close(descriptor) } }
+        defer { if !keep { Glibc.close(descriptor) } }
 
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+        guard lockExclusively(descriptor) else {
             if errno == EWOULDBLOCK {
                 throw .fetchFailed("\(path) is in use: another fetch of the same file into \(directory) is running")
             }
@@ -78,10 +83,17 @@ final class PartialFile: Sendable {
         self.path = path
         self.directory = directory
         self.size = size
-        self.descriptor = descriptor
+        openDescriptor = Atomic(descriptor)
     }
 
-    deinit { close(descriptor) }
+    deinit { close() }
+
+    /// Closes the file, which releases its lock. Call it once nothing reads or writes it any
+    /// more; calling it again does nothing.
+    func close() {
+        let descriptor = openDescriptor.exchange(-1, ordering: .acquiringAndReleasing)
+        if descriptor >= 0 { Glibc.close(descriptor) }
+    }
 
     /// Writes `bytes` at `offset`, all of them.
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(SharingError) {
@@ -176,7 +188,7 @@ final class PartialFile: Sendable {
         guard unlink(path) == 0 else { throw Self.failure("cannot remove", path) }
         let directoryDescriptor = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard directoryDescriptor >= 0 else { throw Self.failure("cannot open", directory) }
-        defer { close(directoryDescriptor) }
+        defer { Glibc.close(directoryDescriptor) }
         guard fsync(directoryDescriptor) == 0 else { throw Self.failure("cannot sync", directory) }
     }
 

@@ -20,7 +20,7 @@ final class DirectoryLock: Sendable {
         guard descriptor >= 0 else {
             throw .storage("cannot open \(path): \(String(cString: strerror(errno)))")
         }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+        guard lockExclusively(descriptor) else {
             let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
             close(descriptor)
             let who = holder.flatMap { $0.isEmpty ? nil : "process \($0)" } ?? "another process"

@@ -219,7 +219,7 @@ struct Shell {
     }
 
     static func unknownVerbMessage(_ name: String) -> String {
-        let hint = VerbRegistry.suggestion(for: name).map { ": did you mean '\($0)'?" } ?? ""
+        let hint = VerbRegistry.hint(for: name).map { ": \($0)" } ?? ""
         return "unknown command '\(name)'\(hint) (type 'help' for the list)"
     }
 

@@ -21,8 +21,25 @@ enum VerbRegistry {
         specs[verb.verbName] ?? VerbSpec(verb)
     }
 
+    /// What to say to a word that is no verb here but is one in the shells and DHT tools
+    /// people come from (a terminal, OpenDHT's `dhtnode`, a BitTorrent client).
+    private static let habits: [String: String] = [
+        "clear": "Ctrl-L clears the screen", "cls": "Ctrl-L clears the screen",
+        "put": "did you mean 'store'?", "p": "did you mean 'store'?", "announce": "did you mean 'store'?",
+        "g": "did you mean 'get'?", "ls": "did you mean 'files' (or 'values')?",
+        "download": "did you mean 'fetch'?", "bootstrap": "did you mean 'join'?", "connect": "did you mean 'join'?",
+        "info": "did you mean 'stats'?",
+    ]
+
+    /// What to suggest for a word that is not a verb: the hint for a habit from another
+    /// tool, or the verb closest to a mistyped one when one is close enough to be what was meant.
+    static func hint(for name: String) -> String? {
+        if let habit = habits[name] { return habit }
+        return suggestion(for: name).map { "did you mean '\($0)'?" }
+    }
+
     /// The verb name closest to a mistyped one, if any is close enough to be what was meant.
-    static func suggestion(for name: String) -> String? {
+    private static func suggestion(for name: String) -> String? {
         let scored = names.map { ($0, editDistance(name, $0)) }.min { $0.1 < $1.1 }
         guard let (best, distance) = scored, distance <= max(1, min(name.count, best.count) / 2) else { return nil }
         return best
