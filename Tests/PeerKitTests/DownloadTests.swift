@@ -154,11 +154,11 @@ private final class Collected<Value: Sendable>: Sendable {
     }
 
     @Test func aProviderDyingMidTransferIsReplaced() async throws {
-        // The healthy provider is slow (at least two rounds of 500 ms), so the dying one has
+        // The healthy provider is slow (at least two rounds of 300 ms), so the dying one has
         // been asked for its third piece, and failed, before the download can end, even on a
         // loaded machine.
         try await withDownloadFixture(data: testBytes(8 * Self.piece, seed: 3),
-                                      faults: [.init(dieAfterPieces: 2), .init(delay: .milliseconds(500))]) { fixture in
+                                      faults: [.init(dieAfterPieces: 2), .init(delay: .milliseconds(300))]) { fixture in
             let report = try await fixture.run()
             #expect(fixture.contents(fixture.target) == fixture.data)
             #expect(report.providers[0].pieces <= 2)

@@ -16,6 +16,18 @@ import TestSupport
         }
     }
 
+    /// In a network too small to split the table, a join still looks up the three farthest
+    /// ranges of distance besides its own id: with nodes that just left handed out, one lookup
+    /// could end knowing a single node, and a get then missed values that live nodes held.
+    @Test func joiningASmallNetworkLooksUpTheFarRangesToo() async throws {
+        try await TestNetwork.withNodes(2) { nodes in
+            let aAddress = try #require(await nodes[0].localAddress)
+            _ = try await nodes[1].join(aAddress)
+            let sent = await nodes[1].statistics().methods["find_node"]?.sent ?? 0
+            #expect(sent == 1 + Node.farRangesLookedUpOnJoin, "\(sent) find_node queries")
+        }
+    }
+
     @Test func bothSidesRememberTheOtherAsRecentlySeen() async throws {
         try await TestNetwork.withNodes(2) { nodes in
             let aAddress = try #require(await nodes[0].localAddress)

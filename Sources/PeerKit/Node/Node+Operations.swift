@@ -39,15 +39,24 @@ extension Node {
     /// Looks up our own id, which fills the buckets near us, then a random id in every farther
     /// bucket (Kademlia §2.3). Without the second step the far half of the id space stays
     /// nearly empty until the first hourly refresh, and lookups from it stall short of the key.
+    ///
+    /// A table that has not split yet (a small network) still gets the three farthest ranges
+    /// of distance looked up (half, a quarter and an eighth of the id space): each node answers
+    /// with only its K closest to a target, and when nodes that left lately are among those (they
+    /// are handed out until they fail to answer), one lookup can end knowing a single node.
     func fillTable() async {
         _ = await findNodes(near: id)
-        let targets = (0..<max(0, engine.table.buckets.count - 1)).map {
-            engine.table.randomID(inBucket: $0, using: &engine.random)
+        let farRanges = max(engine.table.buckets.count - 1, Self.farRangesLookedUpOnJoin)
+        let targets = (0..<farRanges).map { range in
+            id.flippingBit(range).keepingPrefix(range + 1, restFrom: NodeID.random(using: &engine.random))
         }
         await withTaskGroup(of: Void.self) { group in
             for target in targets { group.addTask { _ = await self.findNodes(near: target) } }
         }
     }
+
+    /// Farther ranges of distance a join looks up at least, however small the table.
+    static let farRangesLookedUpOnJoin = 3
 
     /// Iterative find_node: the K closest nodes to `target` that answered.
     public func lookup(_ target: NodeID) async -> [Contact] {
