@@ -47,9 +47,7 @@ extension Node {
     func fillTable() async {
         _ = await findNodes(near: id)
         let farRanges = max(engine.table.buckets.count - 1, Self.farRangesLookedUpOnJoin)
-        let targets = (0..<farRanges).map { range in
-            id.flippingBit(range).keepingPrefix(range + 1, restFrom: NodeID.random(using: &engine.random))
-        }
+        let targets = (0..<farRanges).map { id.randomID(sharingPrefix: $0, using: &engine.random) }
         await withTaskGroup(of: Void.self) { group in
             for target in targets { group.addTask { _ = await self.findNodes(near: target) } }
         }

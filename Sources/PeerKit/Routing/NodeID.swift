@@ -111,6 +111,12 @@ public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
                       low: low & lowMask | other.low & ~lowMask)
     }
 
+    /// A random id that shares exactly its first `bits` bits with this one: one in the range of
+    /// distance [2^(159−bits), 2^(160−bits)), the target of a lookup that refreshes that range.
+    func randomID(sharingPrefix bits: Int, using generator: inout some RandomNumberGenerator) -> NodeID {
+        flippingBit(bits).keepingPrefix(bits + 1, restFrom: NodeID.random(using: &generator))
+    }
+
     /// The distance as a fraction of the whole id space, for size estimates.
     var fractionOfSpace: Double {
         (Double(high) + Double(middle) / 0x1p64 + Double(low) / 0x1p96) / 0x1p64

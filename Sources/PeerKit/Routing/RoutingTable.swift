@@ -146,9 +146,8 @@ struct RoutingTable: Sendable {
 
     /// A random id that falls in bucket `index`: the target of a refresh lookup.
     func randomID(inBucket index: Int, using generator: inout some RandomNumberGenerator) -> NodeID {
-        let random = NodeID.random(using: &generator)
-        if index == buckets.count - 1 { return ownID.keepingPrefix(index, restFrom: random) }
-        return ownID.flippingBit(index).keepingPrefix(index + 1, restFrom: random)
+        if index == buckets.count - 1 { return ownID.keepingPrefix(index, restFrom: NodeID.random(using: &generator)) }
+        return ownID.randomID(sharingPrefix: index, using: &generator)
     }
 
     /// An estimate of how many nodes the whole network has.
