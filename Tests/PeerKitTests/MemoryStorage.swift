@@ -19,7 +19,8 @@ final class MemoryStorage: NodeStorage {
     func load() throws(NodeError) -> StoredState {
         state.withLock { state in
             StoredState(nodeID: state.nodeID, contacts: state.contacts, storedValues: state.values[.stored] ?? [],
-                        publishedValues: state.values[.published] ?? [])
+                        publishedValues: state.values[.published] ?? [], storedItems: state.values[.items] ?? [],
+                        publishedItems: state.values[.publishedItems] ?? [])
         }
     }
 

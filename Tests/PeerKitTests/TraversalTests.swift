@@ -231,7 +231,8 @@ struct SimulatedNetwork: Sendable {
                 contact: Contact(id: NodeID(hex: String(format: "%040x", index + 1))!, address: NodeAddress("127.0.0.1:\(index + 1)")!),
                 reply: FindValueReply(token: index == 7 ? nil : [UInt8(index)], valueCount: 0))
         }
-        let result = await ValueLookup.store(to: responders, redundancy: 6) { contact, _ in contact.address.port != 2 }
+        let candidates = responders.compactMap { responder in responder.reply.token.map { (responder.contact, $0) } }
+        let result = await ValueLookup.store(to: candidates, redundancy: 6) { contact, _ in contact.address.port != 2 }
         #expect(result.stored.count == 6)
         #expect(!result.stored.contains { $0.address.port == 2 })
         #expect(result.queried == 7, "6 plus one spare; the node without a token is never asked")

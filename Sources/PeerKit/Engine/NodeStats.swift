@@ -26,6 +26,12 @@ public struct NodeStats: Sendable {
     public var keysHeld = 0
     public var valuesHeld = 0
     public var valuesPublished = 0
+    /// The ed25519 public key this node signs its mutable items with.
+    public var itemPublicKey: [UInt8] = []
+    /// BEP 44 items other nodes put here.
+    public var itemsHeld = 0
+    /// BEP 44 items this node put and keeps putting.
+    public var itemsPublished = 0
     /// Announced peers held, over all info hashes.
     public var peersHeld = 0
     /// What held values and announced peers cost against ``NodeConfiguration/storageLimit``, in bytes.

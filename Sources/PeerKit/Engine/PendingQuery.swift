@@ -46,6 +46,9 @@ struct PendingQuery: Sendable {
     /// Sent more than once: its silence was counted against the node at the first resend.
     var resent = false
 
+    /// Whether silence to it counts against the node: only for BEP 5's methods, which every node speaks.
+    var countsAgainstLiveness: Bool { Method(rawValue: method)?.isBEP5 ?? false }
+
     /// The next moment something happens to this query.
     var nextDeadline: Timestamp { resendsAt.first ?? timesOutAt }
 }

@@ -1,4 +1,5 @@
-/// The answers to inbound queries: BEP 5's methods, Khashmir's store, and those registered from outside.
+/// The answers to inbound queries: BEP 5's methods, Khashmir's store, BEP 44 and 51 (in
+/// `ProtocolEngine+Items`), and those registered from outside.
 extension ProtocolEngine {
     /// Dispatches a query to its method's handler. A method nobody handles is answered with 204.
     mutating func handle(_ query: InboundQuery, now: Timestamp) throws(KRPCError) -> BencodeDictionary {
@@ -10,6 +11,9 @@ extension ProtocolEngine {
         case Method.findValue.rawValue: return try answerFindValue(query, now: now)
         case Method.getValue.rawValue: return try answerGetValue(query)
         case Method.storeValue.rawValue: return try answerStoreValue(query, now: now)
+        case Method.getItem.rawValue: return try answerGetItem(query, now: now)
+        case Method.putItem.rawValue: return try answerPutItem(query, now: now)
+        case Method.sampleInfohashes.rawValue: return try answerSampleInfohashes(query, now: now)
         default:
             guard let handler = extensionHandlers[query.method] else { throw .methodUnknown(query.method) }
             return try handler(query.arguments, Contact(id: query.senderID, address: query.sender))
@@ -108,7 +112,7 @@ extension ProtocolEngine {
     }
 
     /// Counts what a store pushed out, and refuses it (202) when it found no room.
-    private mutating func counted(_ outcome: ValueStore.Outcome) throws(KRPCError) {
+    mutating func counted(_ outcome: ValueStore.Outcome) throws(KRPCError) {
         stats.valuesEvicted += outcome.evicted.count
         guard outcome.stored else {
             stats.storesRefused += 1
@@ -116,7 +120,7 @@ extension ProtocolEngine {
         }
     }
 
-    private func checkToken(_ query: InboundQuery) throws(KRPCError) {
+    func checkToken(_ query: InboundQuery) throws(KRPCError) {
         let token = try query.arguments.bytes("token")
         guard tokens.isValid(token, for: query.sender) else { throw .protocolError("invalid token") }
     }

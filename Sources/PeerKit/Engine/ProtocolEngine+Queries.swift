@@ -45,11 +45,12 @@ extension ProtocolEngine {
 
     /// A query unanswered at its first resend counts a failure against its node at once, so the
     /// node stops being handed out in answers seconds after it went quiet, not at the timeout.
-    /// An answer to the resend clears it.
+    /// An answer to the resend clears it. Only BEP 5's methods count: every node speaks them,
+    /// and many drop the others unanswered (``MethodSupport``).
     private mutating func noteSilent(_ key: UInt16, _ pending: PendingQuery, now: Timestamp) {
         transactions[key]?.resent = true
         logger.debug("query unanswered, resent", metadata: ["method": "\(pending.method)", "to": "\(pending.address)"])
-        if let expected = pending.expectedID { countFailure(expected, now: now) }
+        if let expected = pending.expectedID, pending.countsAgainstLiveness { countFailure(expected, now: now) }
     }
 
     /// Counts a failure against a node; its replacement, if it goes, must have been seen within LIVENESS_AGE.
@@ -101,11 +102,16 @@ extension ProtocolEngine {
         case .timeout:
             logger.debug("query timed out", metadata: ["method": "\(pending.method)", "to": "\(pending.address)"])
             stats.methods[pending.method, default: .init()].failed += 1
-            if !pending.resent, let expected = pending.expectedID {
+            if !pending.countsAgainstLiveness {
+                methodSupport.noteUnsupported(pending.method, at: pending.address, now: now)
+            } else if !pending.resent, let expected = pending.expectedID {
                 countFailure(expected, now: now)
             }
-        case .error:
+        case .error(let error):
             stats.methods[pending.method, default: .init()].failed += 1
+            if MethodSupport.meansUnknown(error, to: pending.method) {
+                methodSupport.noteUnsupported(pending.method, at: pending.address, now: now)
+            }
         case .cancelled:
             break
         }

@@ -33,7 +33,7 @@ struct ProtocolEngine {
     let id: NodeID
     let configuration: NodeConfiguration
     let logger: Logger
-    private let decoder = BencodeDecoder()
+    let decoder = BencodeDecoder()
     var random: NodeRandom
 
     var table: RoutingTable
@@ -43,6 +43,10 @@ struct ProtocolEngine {
     var publishedValues: ValueStore
     /// Peers announced with `announce_peer`, as compact addresses.
     var announcedPeers: ValueStore
+    /// BEP 44 items other nodes put here, one per target (``Item/storageBytes``).
+    var storedItems: ValueStore
+    /// BEP 44 items this node put; put again before they expire.
+    var publishedItems: ValueStore
     /// Info hashes this node provides itself, at which port, since when: it lists itself in its
     /// own `get_peers` answers for them, as long as an announced peer would be listed.
     var providing: [InfoHash: (port: UInt16, at: Timestamp)] = [:]
@@ -53,6 +57,8 @@ struct ProtocolEngine {
     var stats: NodeStats
     /// Handlers of methods added from outside the core, by method name.
     var extensionHandlers: [String: QueryHandler] = [:]
+    /// Nodes that do not speak methods beyond BEP 5, learned from their answers and silences.
+    var methodSupport = MethodSupport()
     /// What each recent responder said our address is (BEP 42 `ip`).
     var addressVotes: [NodeAddress: NodeAddress] = [:]
     /// Addresses of nodes that queried us, being pinged before they may enter the table.
@@ -82,6 +88,8 @@ struct ProtocolEngine {
         self.storedValues = ValueStore(maxBytes: configuration.valueStorageLimit)
         self.publishedValues = ValueStore(maxBytes: .max, maxValuesPerKey: .max)
         self.announcedPeers = ValueStore(maxBytes: configuration.peerStorageLimit, maxValuesPerKey: 1000)
+        self.storedItems = ValueStore(maxBytes: configuration.itemStorageLimit, maxValuesPerKey: 1)
+        self.publishedItems = ValueStore(maxBytes: .max, maxValuesPerKey: 1)
         self.tokens = WriteTokens(now: now, rotationInterval: configuration.checkpointInterval, generator: &random)
         self.limiter = QueryLimiter(rate: configuration.queryRateLimit, now: now)
         self.transactions = TransactionTable(start: UInt16.random(in: 0 ... .max, using: &random))
@@ -92,14 +100,21 @@ struct ProtocolEngine {
         for entry in state.contacts where entry.id != id {
             _ = table.insert(entry.contact, now: entry.seenAt)
         }
+        output.valueChanges = Self.reload(state.storedValues, into: &storedValues).map { .delete($0, from: .stored) }
+            + Self.reload(state.storedItems, into: &storedItems).map { .delete($0, from: .items) }
+        for record in state.publishedValues { publishedValues.store(record.value, at: record.key, now: record.refreshedAt) }
+        for record in state.publishedItems { publishedItems.store(record.value, at: record.key, now: record.refreshedAt) }
+    }
+
+    /// Fills a store with saved records, oldest first; returns those the limit no longer admits.
+    private static func reload(_ records: [ValueStore.Record], into store: inout ValueStore) -> [ValueStore.Record] {
         var evicted: [ValueStore.Record] = []
-        for record in state.storedValues.sorted(by: { $0.refreshedAt < $1.refreshedAt }) {
-            let outcome = storedValues.store(record.value, at: record.key, from: record.source, now: record.refreshedAt)
+        for record in records.sorted(by: { $0.refreshedAt < $1.refreshedAt }) {
+            let outcome = store.store(record.value, at: record.key, from: record.source, now: record.refreshedAt)
             evicted += outcome.evicted
             if !outcome.stored { evicted.append(record) }
         }
-        output.valueChanges = evicted.map { .delete($0, from: .stored) }
-        for record in state.publishedValues { publishedValues.store(record.value, at: record.key, now: record.refreshedAt) }
+        return evicted
     }
 
     /// Hands over what the last calls produced.
@@ -212,7 +227,9 @@ struct ProtocolEngine {
         snapshot.valuesHeld = storedValues.valueCount
         snapshot.valuesPublished = publishedValues.valueCount
         snapshot.peersHeld = announcedPeers.valueCount
-        snapshot.storageUsed = storedValues.usedBytes + announcedPeers.usedBytes
+        snapshot.itemsHeld = storedItems.valueCount
+        snapshot.itemsPublished = publishedItems.valueCount
+        snapshot.storageUsed = storedValues.usedBytes + announcedPeers.usedBytes + storedItems.usedBytes
         snapshot.storageLimit = configuration.storageLimit
         snapshot.externalAddress = externalAddress
         return snapshot

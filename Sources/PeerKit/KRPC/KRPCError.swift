@@ -19,5 +19,20 @@ package struct KRPCError: Error, Sendable, Hashable, CustomStringConvertible {
         .init(code: 205, message: "value is \(size) bytes, the limit is \(limit)")
     }
 
+    /// 206: a mutable item's signature does not verify (BEP 44).
+    static let invalidSignature = KRPCError(code: 206, message: "invalid signature")
+    /// 207: a salt over 64 bytes (BEP 44).
+    static func saltTooBig(_ size: Int) -> KRPCError {
+        .init(code: 207, message: "salt is \(size) bytes, the limit is \(Item.maxSaltSize)")
+    }
+    /// 301: the `cas` of a put is not the sequence number stored (BEP 44).
+    static func casMismatch(stored: Int64) -> KRPCError {
+        .init(code: 301, message: "cas mismatch: the stored seq is \(stored)")
+    }
+    /// 302: a put's `seq` is lower than the one stored (BEP 44).
+    static func sequenceTooLow(stored: Int64) -> KRPCError {
+        .init(code: 302, message: "sequence number less than current: the stored seq is \(stored)")
+    }
+
     package var description: String { "\(code) \(message)" }
 }

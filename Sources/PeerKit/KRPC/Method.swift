@@ -1,4 +1,5 @@
-/// The KRPC methods the DHT core speaks: BEP 5's four and Khashmir's store. Others
+/// The KRPC methods the DHT core speaks: BEP 5's four, Khashmir's store, BEP 44's items and
+/// BEP 51's samples. Others
 /// (file sharing's `hello`) are registered with ``Node/register(_:handler:)``.
 enum Method: String, Sendable, CaseIterable {
     case ping
@@ -8,4 +9,12 @@ enum Method: String, Sendable, CaseIterable {
     case findValue = "find_value"
     case getValue = "get_value"
     case storeValue = "store_value"
+    /// BEP 44: read an item.
+    case getItem = "get"
+    /// BEP 44: write an item.
+    case putItem = "put"
+    case sampleInfohashes = "sample_infohashes"
+
+    /// BEP 5's methods: every mainline node answers them, so only silence to these counts against a node.
+    var isBEP5: Bool { [.ping, .findNode, .getPeers, .announcePeer].contains(self) }
 }

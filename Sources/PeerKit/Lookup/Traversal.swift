@@ -40,6 +40,11 @@ struct TraversalResult<Reply: Sendable>: Sendable {
 /// longer (``QueryTimers``), and a late answer is always used. So one dead node among the
 /// closest costs the lookup milliseconds on a LAN, not the whole KRPC timeout (Khashmir's
 /// 9 s was why apt-p2p's lookups averaged 17 s).
+///
+/// A node whose answer is not ``eligible`` for the operation (a mainline node, asked for a
+/// value it cannot hold) still routes the lookup but does not count among the K closest, so a
+/// store reaches the closest nodes that accept it however many others stand between; at most
+/// ``maxPassedOver`` are passed over, which bounds a lookup through a network of others.
 struct Traversal: Sendable {
     let target: NodeID
     /// K: how many closest answers end the lookup.
@@ -61,12 +66,16 @@ struct Traversal: Sendable {
         case timer(Timestamp)
     }
 
+    /// Answers not eligible that a lookup passes over at most; later ones count as the closest.
+    var maxPassedOver: Int { 4 * k }
+
     func run<Reply: Sendable>(
         seeds: [Contact],
         excluding excludedID: NodeID? = nil,
+        eligible: @escaping @Sendable (Reply) -> Bool = { _ in true },
         query: @escaping @Sendable (Contact) async -> TraversalAnswer<Reply>
     ) async -> TraversalResult<Reply> {
-        var shortlist = Shortlist<Reply>(target: target, excluding: excludedID)
+        var shortlist = Shortlist<Reply>(target: target, excluding: excludedID, maxPassedOver: maxPassedOver)
         shortlist.add(seeds)
         var queried = 0, failed = 0, lookedPastCount = 0
         var samples: [Duration] = []
@@ -118,7 +127,7 @@ struct Traversal: Sendable {
                         samples.append(roundTrip)
                     }
                     timers.answered(contact.id, after: roundTrip)
-                    shortlist.markAnswered(contact.id, reply: reply)
+                    shortlist.markAnswered(contact.id, reply: reply, eligible: eligible(reply))
                     shortlist.add(closer)
                 case .answer(let contact, .failed, _):
                     outstanding -= 1
@@ -152,19 +161,24 @@ private struct Shortlist<Reply> {
         /// Still in flight, but slow: looked past until it answers.
         case stalled
         case answered(Reply)
+        /// Answered, but cannot serve the operation: it routed the lookup and no more.
+        case passedOver
         case failed
     }
 
     let target: NodeID
     let excludedID: NodeID?
+    let maxPassedOver: Int
+    private var passedOverCount = 0
     private var sorted: [(distance: NodeID, contact: Contact)] = []
     private var states: [NodeID: State] = [:]
     /// Nodes whose queries are slow but still running.
     private(set) var stalledCount = 0
 
-    init(target: NodeID, excluding excludedID: NodeID?) {
+    init(target: NodeID, excluding excludedID: NodeID?, maxPassedOver: Int) {
         self.target = target
         self.excludedID = excludedID
+        self.maxPassedOver = maxPassedOver
     }
 
     mutating func add(_ contacts: [Contact]) {
@@ -176,12 +190,12 @@ private struct Shortlist<Reply> {
         }
     }
 
-    /// The `k` closest contacts that have neither failed nor stalled.
+    /// The `k` closest contacts that have neither failed, stalled nor been passed over.
     func window(_ k: Int) -> [Contact] {
         var result: [Contact] = []
         for entry in sorted where result.count < k {
             switch states[entry.contact.id] {
-            case .failed, .stalled: continue
+            case .failed, .stalled, .passedOver: continue
             default: result.append(entry.contact)
             }
         }
@@ -199,9 +213,14 @@ private struct Shortlist<Reply> {
 
     mutating func markInFlight(_ id: NodeID) { states[id] = .inFlight }
 
-    mutating func markAnswered(_ id: NodeID, reply: Reply) {
+    mutating func markAnswered(_ id: NodeID, reply: Reply, eligible: Bool) {
         leaveStalled(id)
-        states[id] = .answered(reply)
+        if !eligible, passedOverCount < maxPassedOver {
+            passedOverCount += 1
+            states[id] = .passedOver
+        } else {
+            states[id] = .answered(reply)
+        }
     }
 
     mutating func markFailed(_ id: NodeID) {

@@ -17,7 +17,7 @@ enum RetrieveValues: Sendable, Equatable {
     case fromClosest(Int)
 }
 
-/// The get and store halves of value operations, after a find-value traversal.
+/// The get and store halves of value operations, after a find-value (or BEP 44 get) traversal.
 ///
 /// Pure logic over injected query functions, like ``Traversal``.
 enum ValueLookup {
@@ -52,14 +52,15 @@ enum ValueLookup {
         return (merged.values, sources, holders.count)
     }
 
-    /// Sends the value to the closest responders that gave a token until `redundancy` have acknowledged,
-    /// moving on to the next closest when one fails. Returns the nodes that acknowledged.
+    /// Sends the value to the closest nodes that gave a token, closest first, until `redundancy`
+    /// have acknowledged, moving on to the next closest when one fails or refuses. Returns the
+    /// nodes that acknowledged. Values (`store_value`) and BEP 44 items (`put`) alike.
     static func store(
-        to responders: [TraversalResult<FindValueReply>.Responder],
+        to candidates: [(contact: Contact, token: [UInt8])],
         redundancy: Int,
         storeValue: @escaping @Sendable (Contact, [UInt8]) async -> Bool
     ) async -> (stored: [Contact], queried: Int) {
-        var targets = responders.compactMap { responder in responder.reply.token.map { (responder.contact, $0) } }[...]
+        var targets = candidates[...]
         var stored: [Contact] = []
         var queried = 0
         await withTaskGroup(of: (Contact, Bool).self) { group in

@@ -1,6 +1,7 @@
 /// The checkpoint's half that needs the network and the disk.
 extension Node {
-    /// Saves the routing table, republishes values older than KEY_REFRESH and looks up a
+    /// Saves the routing table, republishes values older than KEY_REFRESH, puts own items again
+    /// hourly and looks up a
     /// random id in each stale bucket. A checkpoint that finds the previous one still
     /// running leaves it be.
     func startMaintenance(_ work: MaintenanceWork) {
@@ -10,6 +11,9 @@ extension Node {
             for record in work.republish where !Task.isCancelled {
                 let result = await publish(record.value, at: record.key)
                 if !result.storedOn.isEmpty { engine.recordPublished(record.value, at: record.key, now: now) }
+            }
+            for item in work.reputItems where !Task.isCancelled {
+                _ = try? await put(item, lookedUp: nil)
             }
             for target in work.refreshTargets where !Task.isCancelled {
                 _ = await findNodes(near: target)

@@ -70,26 +70,43 @@ extension Node {
         }
     }
 
-    /// Iterative find_value: the K closest nodes, with their tokens and value counts.
+    /// Iterative find_value: the K closest nodes that speak it, with their tokens and value counts.
+    /// Nodes that do not (mainline nodes) route the lookup through find_node.
     func findValue(_ key: NodeID) async -> TraversalResult<FindValueReply> {
-        await traverse(key) { node, contact in
-            switch await node.query(.findValue, ["key": .bytes(key.bytes)], to: contact.address, expecting: contact.id) {
-            case .response(_, let arguments):
-                guard let closer = try? arguments.contacts() else { return .failed }
-                let count = (try? arguments.optionalInteger("num", in: 0...Int64(Int32.max))) ?? nil
-                let reply = FindValueReply(token: try? arguments.bytes("token"), valueCount: Int(count ?? 0))
-                return .answered(closer: await node.allowed(closer), reply: reply)
-            case .error(let error) where error.code == 203 || error.code == 204:
-                // A mainline node (libtorrent answers 203, others 204): alive, but it cannot store.
-                return .answered(closer: [], reply: FindValueReply(token: nil, valueCount: 0))
-            default:
-                return .failed
-            }
+        await traverse(key, eligible: { (reply: FindValueReply) in reply.token != nil }) { node, contact -> TraversalAnswer<FindValueReply> in
+            guard let answer = await node.routedQuery(.findValue, ["key": .bytes(key.bytes)], toward: key, to: contact)
+            else { return .failed }
+            let count = answer.arguments.flatMap { try? $0.optionalInteger("num", in: 0...Int64(Int32.max)) }
+            let reply = FindValueReply(token: answer.arguments.flatMap { try? $0.bytes("token") }, valueCount: Int(count ?? 0))
+            return .answered(closer: answer.closer, reply: reply)
         }
     }
 
+    /// Asks `contact` a lookup's `method`. A node known not to speak it, or that refuses it as
+    /// unknown now, is asked find_node toward `target` instead, so the lookup still goes through
+    /// it: `arguments` is nil then. Nil when the node failed.
+    func routedQuery(_ method: Method, _ arguments: BencodeDictionary, toward target: NodeID, to contact: Contact)
+        async -> (closer: [Contact], arguments: Arguments?)? {
+        if engine.methodSupport.speaks(method.rawValue, at: contact.address, now: now) {
+            switch await query(method, arguments, to: contact.address, expecting: contact.id) {
+            case .response(_, let answer):
+                guard let closer = try? answer.contacts() else { return nil }
+                return (allowed(closer), answer)
+            case .error(let error) where MethodSupport.meansUnknown(error, to: method.rawValue):
+                break
+            default:
+                return nil
+            }
+        }
+        guard case .response(_, let answer) = await query(.findNode, ["target": .bytes(target.bytes)],
+                                                          to: contact.address, expecting: contact.id),
+              let closer = try? answer.contacts() else { return nil }
+        return (allowed(closer), nil)
+    }
+
     func traverse<Reply: Sendable>(
-        _ target: NodeID, query: @escaping @Sendable (Node, Contact) async -> TraversalAnswer<Reply>
+        _ target: NodeID, eligible: @escaping @Sendable (Reply) -> Bool = { _ in true },
+        query: @escaping @Sendable (Node, Contact) async -> TraversalAnswer<Reply>
     ) async -> TraversalResult<Reply> {
         engine.table.markLookedUp(target, now: now)
         let logger = engine.logger
@@ -99,7 +116,9 @@ extension Node {
             logger.debug("lookup looked past", metadata: ["node": "\(contact.address)", "waited ms": "\(Int(waited.inSeconds * 1000))"])
         }
         let seeds = engine.lookupSeeds(near: target, now: now)
-        let result = await traversal.run(seeds: seeds, excluding: id) { contact in await query(self, contact) }
+        let result = await traversal.run(seeds: seeds, excluding: id, eligible: eligible) { contact in
+            await query(self, contact)
+        }
         for roundTrip in result.roundTrips { lookupRoundTrips.record(roundTrip) }
         return result
     }
@@ -115,7 +134,8 @@ extension Node {
         let result = await publish(value, at: key)
         guard !Task.isCancelled else { throw .cancelled }
         guard !result.storedOn.isEmpty else {
-            throw .storeFailed("no node accepted the value (\(result.queries) queries): the closest nodes may not support store_value")
+            throw .storeFailed("no node accepted the value (\(result.queries) queries): no node on the way speaks "
+                + "store_value (mainline nodes do not); 'put VALUE' stores a BEP 44 item, which they do")
         }
         engine.recordPublished(value, at: key, now: now)
         return result
@@ -125,7 +145,8 @@ extension Node {
     /// (file sharing's name records, which it announces again itself).
     package func publish(_ value: [UInt8], at key: NodeID) async -> StoreResult {
         let lookup = await findValue(key)
-        let (stored, queried) = await ValueLookup.store(to: lookup.closest, redundancy: configuration.storeRedundancy) {
+        let candidates = lookup.closest.compactMap { responder in responder.reply.token.map { (responder.contact, $0) } }
+        let (stored, queried) = await ValueLookup.store(to: candidates, redundancy: configuration.storeRedundancy) {
             contact, token in
             let arguments: BencodeDictionary = ["key": .bytes(key.bytes), "value": .bytes(value), "token": .bytes(token)]
             if case .response = await self.query(.storeValue, arguments, to: contact.address, expecting: contact.id) {

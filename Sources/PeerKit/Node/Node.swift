@@ -1,3 +1,4 @@
+import Crypto
 import Logging
 import NIOCore
 import NIOPosix
@@ -21,6 +22,8 @@ public actor Node {
 
     /// The node's SQLite database; file sharing keeps its own tables in it.
     package nonisolated let database: NodeDatabase
+    /// Signs this node's mutable BEP 44 items; kept in the data directory (``SigningKeyFile``).
+    nonisolated let signingKey: Curve25519.Signing.PrivateKey
     let logger: Logger
     var engine: ProtocolEngine
     var channel: (any Channel)?
@@ -42,7 +45,8 @@ public actor Node {
     var closed = false
 
     private init(configuration: NodeConfiguration, database: NodeDatabase, state: StoredState,
-                 eventLoop: any EventLoop) {
+                 signingKey: Curve25519.Signing.PrivateKey, eventLoop: any EventLoop) {
+        self.signingKey = signingKey
         var logger = configuration.logger
         engine = ProtocolEngine(configuration: configuration, state: state, databasePath: database.path,
                                 random: configuration.random, logger: logger, now: configuration.clock.now)
@@ -66,7 +70,8 @@ public actor Node {
         let database = try NodeDatabase(location: configuration.storage, port: configuration.port,
                                         logger: configuration.logger)
         let state = try database.load()
-        let node = Node(configuration: configuration, database: database, state: state,
+        let signingKey = try SigningKeyFile.load(in: configuration.storage)
+        let node = Node(configuration: configuration, database: database, state: state, signingKey: signingKey,
                         eventLoop: group.next())
         if state.nodeID == nil { try database.saveNodeID(node.id) }
         let channel = try await UDPSocket.bind(host: configuration.host, port: configuration.port, on: node.eventLoop,
@@ -116,8 +121,13 @@ public actor Node {
 
     /// Counters, sizes and addresses, for `stats`.
     public func statistics() -> NodeStats {
-        engine.statistics
+        var statistics = engine.statistics
+        statistics.itemPublicKey = Array(signingKey.publicKey.rawRepresentation)
+        return statistics
     }
+
+    /// The public key of this node's mutable items, 32 bytes: `get` it with a salt to read them.
+    public nonisolated var itemPublicKey: [UInt8] { Array(signingKey.publicKey.rawRepresentation) }
 
     /// Addresses of nodes that answered or queried this node lately, newest first; unlike
     /// ``routingTable()`` it includes nodes whose buckets were full.

@@ -68,6 +68,10 @@ public struct NodeConfiguration: Sendable {
     var keyRefresh: Duration = .seconds(9000)
     /// How long an `announce_peer` record lives.
     var peerExpire: Duration = .seconds(45 * 60)
+    /// How long a BEP 44 item lives without being put again (the BEP's two hours).
+    var itemExpire: Duration = .seconds(2 * 3600)
+    /// Items this node put are put again after this long (the BEP asks for hourly).
+    var itemRefresh: Duration = .seconds(3600)
 
     /// Largest value `store` accepts, so that a `store_value` query fits one datagram.
     var maxValueSize = 1000
@@ -76,15 +80,17 @@ public struct NodeConfiguration: Sendable {
     /// Accept loopback, private and link-local addresses into the table. LANs and tests need them.
     public var allowLocalAddresses = true
     /// Bytes of memory that what other nodes store here may take: values (`store_value`) get
-    /// seven eighths, peers announced with `announce_peer` one eighth, so neither crowds out
-    /// the other. Each value is charged its bytes, its key's and the tables' overhead (about
+    /// three quarters, BEP 44 items (`put`) one eighth and peers announced with `announce_peer`
+    /// one eighth, so none crowds out the others. Each value is charged its bytes, its key's and the tables' overhead (about
     /// 210 bytes), so the limit bounds memory, not only payload. When one is full, a new value
     /// or peer takes the room of the oldest ones of the source (IP address; address and port on
     /// loopback) holding the most, or is refused if that is its own source: a flood takes only
     /// room nobody else wants. OpenDHT's default, 64 MiB.
     public var storageLimit = 64 << 20
     /// The part of ``storageLimit`` for values.
-    var valueStorageLimit: Int { storageLimit - storageLimit / 8 }
+    var valueStorageLimit: Int { storageLimit - storageLimit / 8 - storageLimit / 8 }
+    /// The part of ``storageLimit`` for BEP 44 items.
+    var itemStorageLimit: Int { storageLimit / 8 }
     /// The part of ``storageLimit`` for announced peers.
     var peerStorageLimit: Int { storageLimit / 8 }
 

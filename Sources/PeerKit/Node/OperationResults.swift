@@ -48,3 +48,25 @@ public struct HeldValue: Sendable {
     /// This node's own value, which it republishes while it runs.
     public let published: Bool
 }
+
+/// What ``Node/putImmutable(_:)`` and ``Node/putMutable(_:salt:sequence:cas:)`` did.
+public struct PutResult: Sendable {
+    /// Where the item lives: `get` it with this target (or, for a mutable one, with the key and salt).
+    public let target: NodeID
+    /// The sequence number a mutable item was put with; nil for an immutable one.
+    public let sequence: Int64?
+    /// The nodes that acknowledged the item.
+    public let storedOn: [Contact]
+    /// Queries sent, lookup included.
+    public let queries: Int
+}
+
+/// What ``Node/getItem(_:publicKey:salt:)`` found.
+public struct ItemResult: Sendable {
+    /// The item, verified against its target; for a mutable one, the highest sequence number seen.
+    public let item: Item?
+    /// Nodes that returned a verified item (this one counted once when it holds it).
+    public let sources: Int
+    /// Queries sent, lookup included.
+    public let queries: Int
+}

@@ -57,6 +57,15 @@ package final class NodeDatabase: NodeStorage {
             // Who stored each value (compact address), so fair shares survive a restart.
             try db.execute(sql: "ALTER TABLE stored_values ADD COLUMN source BLOB")
         }
+        migrator.registerMigration("v3: items") { db in
+            // BEP 44 items, one row per target: put here by others, and put by this node.
+            try db.execute(sql: """
+                CREATE TABLE stored_items (key BLOB NOT NULL, value BLOB NOT NULL, refreshed_at DOUBLE NOT NULL,
+                                           source BLOB, PRIMARY KEY (key, value));
+                CREATE TABLE published_items (key BLOB NOT NULL, value BLOB NOT NULL,
+                                              refreshed_at DOUBLE NOT NULL, PRIMARY KEY (key, value));
+                """)
+        }
         return migrator
     }
 
@@ -82,6 +91,8 @@ package final class NodeDatabase: NodeStorage {
                 }
                 snapshot.storedValues = try Self.records(db, table: .stored)
                 snapshot.publishedValues = try Self.records(db, table: .published)
+                snapshot.storedItems = try Self.records(db, table: .items)
+                snapshot.publishedItems = try Self.records(db, table: .publishedItems)
                 return snapshot
             }
         } catch {
@@ -90,7 +101,7 @@ package final class NodeDatabase: NodeStorage {
     }
 
     private static func records(_ db: Database, table: ValueTable) throws -> [ValueStore.Record] {
-        let source = table == .stored ? "source" : "NULL AS source"
+        let source = table.hasSource ? "source" : "NULL AS source"
         return try Row.fetchAll(db, sql: "SELECT key, value, refreshed_at, \(source) FROM \(table.rawValue)").compactMap { row in
             let key: Data = row["key"], value: Data = row["value"], source: Data? = row["source"]
             return NodeID(bytes: key).map {
@@ -131,14 +142,14 @@ package final class NodeDatabase: NodeStorage {
             try await queue.write { db in
                 for change in changes {
                     switch change {
-                    case .save(let record, .stored):
+                    case .save(let record, let table) where table.hasSource:
                         try db.cachedStatement(sql: """
-                            INSERT OR REPLACE INTO stored_values (key, value, refreshed_at, source) VALUES (?, ?, ?, ?)
+                            INSERT OR REPLACE INTO \(table.rawValue) (key, value, refreshed_at, source) VALUES (?, ?, ?, ?)
                             """).execute(arguments: [Data(record.key.bytes), Data(record.value),
                                                      record.refreshedAt.seconds, record.source.map { Data($0.compact) }])
-                    case .save(let record, .published):
+                    case .save(let record, let table):
                         try db.cachedStatement(sql: """
-                            INSERT OR REPLACE INTO published_values (key, value, refreshed_at) VALUES (?, ?, ?)
+                            INSERT OR REPLACE INTO \(table.rawValue) (key, value, refreshed_at) VALUES (?, ?, ?)
                             """).execute(arguments: [Data(record.key.bytes), Data(record.value), record.refreshedAt.seconds])
                     case .delete(let record, let table):
                         try db.cachedStatement(sql: "DELETE FROM \(table.rawValue) WHERE key = ? AND value = ?")

@@ -21,12 +21,21 @@ struct StoredState: Sendable {
     var contacts: [NodeEntry] = []
     var storedValues: [ValueStore.Record] = []
     var publishedValues: [ValueStore.Record] = []
+    var storedItems: [ValueStore.Record] = []
+    var publishedItems: [ValueStore.Record] = []
 }
 
-/// The two kinds of value a node keeps.
-enum ValueTable: String, Sendable, Hashable {
+/// The kinds of value a node keeps, each in a table of its own.
+enum ValueTable: String, Sendable, Hashable, CaseIterable {
     /// Values other nodes stored here.
     case stored = "stored_values"
     /// Values this node published, republished before they expire.
     case published = "published_values"
+    /// BEP 44 items other nodes put here (``Item/storageBytes``).
+    case items = "stored_items"
+    /// BEP 44 items this node put, put again before they expire.
+    case publishedItems = "published_items"
+
+    /// Whether the table records who stored each value (for fair shares across restarts).
+    var hasSource: Bool { self == .stored || self == .items }
 }

@@ -109,6 +109,16 @@ struct ValueStore: Sendable {
         return outcome
     }
 
+    /// Takes every value under `key` out; returns them.
+    mutating func removeAll(at key: NodeID) -> [Record] {
+        (table[key] ?? []).map { slot in
+            remove(Record(key: key, value: slot.value, refreshedAt: slot.refreshedAt, source: slot.source))
+        }
+    }
+
+    /// The keys that hold values.
+    var keys: [NodeID] { Array(table.keys) }
+
     func count(at key: NodeID) -> Int { table[key]?.count ?? 0 }
 
     func contains(_ value: [UInt8], at key: NodeID) -> Bool { table[key]?.contains { $0.value == value } ?? false }

@@ -1,0 +1,112 @@
+/// BEP 44 on the network: put and get immutable and mutable items.
+extension Node {
+    /// Puts an immutable item holding `value` (bencoded, at most 1,000 bytes) on the closest
+    /// nodes to its target that accept it, and keeps putting it while the node runs.
+    public func putImmutable(_ value: [UInt8]) async throws(NodeError) -> PutResult {
+        try await put(Item(immutable: value), lookedUp: nil)
+    }
+
+    /// Signs `value` (bencoded) with this node's key under `salt` and puts it. Without
+    /// `sequence`, the next one after the highest this node put or the network holds. With
+    /// `cas`, nodes holding another sequence number refuse it (BEP 44 compare-and-swap).
+    public func putMutable(_ value: [UInt8], salt: [UInt8] = [], sequence: Int64? = nil,
+                           cas: Int64? = nil) async throws(NodeError) -> PutResult {
+        guard salt.count <= Item.maxSaltSize else {
+            throw .storeFailed("the salt is \(salt.count) bytes, the limit is \(Item.maxSaltSize)")
+        }
+        let publicKey = itemPublicKey
+        let target = Item.target(publicKey: publicKey, salt: salt)
+        try checkItemSize(value)
+        guard engine.table.count > 0 else { throw .noPeers }
+        let lookup = await findItem(target, publicKey: publicKey, salt: salt)
+        let held = ItemLookup.newest(lookup.closest.compactMap(\.reply.item) + [engine.publishedItem(at: target)].compactMap { $0 })
+        let next = sequence ?? ((held?.signature?.sequence ?? 0) + 1)
+        guard next >= 0 else { throw .storeFailed("seq must not be negative") }
+        let item: Item
+        do {
+            item = try Item(value: value, salt: salt, sequence: next, signedWith: signingKey)
+        } catch {
+            throw .storeFailed("cannot sign the item: \(error)")
+        }
+        return try await put(item, cas: cas, lookedUp: lookup)
+    }
+
+    /// Reads the item under `target`: immutable items that hash to it, and mutable ones whose
+    /// key and salt hash to it and whose signature verifies; of those, the highest `seq`.
+    /// For a mutable item give its `publicKey` (and `salt`); without one, only an item without
+    /// salt can be checked against a bare target.
+    public func getItem(_ target: NodeID, publicKey: [UInt8]? = nil, salt: [UInt8] = []) async throws(NodeError)
+        -> ItemResult {
+        let own = engine.publishedItem(at: target)
+        let held = engine.storedItem(at: target).flatMap { ItemLookup.verified($0, target: target, publicKey: publicKey, salt: salt) }
+        let local = [own, held].compactMap { $0 }
+        guard engine.table.count > 0 else {
+            if local.isEmpty { throw .noPeers }
+            return ItemResult(item: ItemLookup.newest(local), sources: 1, queries: 0)
+        }
+        let lookup = await findItem(target, publicKey: publicKey, salt: salt)
+        guard !Task.isCancelled else { throw .cancelled }
+        let found = lookup.closest.compactMap(\.reply.item)
+        let sources = found.count + (local.isEmpty ? 0 : 1)
+        return ItemResult(item: ItemLookup.newest(found + local), sources: sources, queries: lookup.queried)
+    }
+
+    private func checkItemSize(_ value: [UInt8]) throws(NodeError) {
+        guard value.count <= Item.maxValueSize else {
+            throw .valueTooBig(size: value.count, limit: Item.maxValueSize)
+        }
+    }
+
+    /// Sends `put` to the closest nodes that gave a token (all K of them, as BEP 44 asks) and
+    /// remembers the item, to put it again before it expires.
+    func put(_ item: Item, cas: Int64? = nil, lookedUp: TraversalResult<ItemReply>?) async throws(NodeError) -> PutResult {
+        try checkItemSize(item.value)
+        guard engine.table.count > 0 else { throw .noPeers }
+        let lookup: TraversalResult<ItemReply>
+        if let lookedUp { lookup = lookedUp } else { lookup = await findItem(item.target) }
+        guard let value = try? engine.decoder.decode(item.value) else {
+            throw .storeFailed("the value is not bencoded")
+        }
+        var arguments: BencodeDictionary = ["v": value]
+        if let signature = item.signature {
+            arguments["k"] = .bytes(signature.publicKey)
+            arguments["seq"] = .integer(signature.sequence)
+            arguments["sig"] = .bytes(signature.signature)
+            if !signature.salt.isEmpty { arguments["salt"] = .bytes(signature.salt) }
+            if let cas { arguments["cas"] = .integer(cas) }
+        }
+        let candidates = lookup.closest.compactMap { responder in responder.reply.token.map { (responder.contact, $0) } }
+        let fixed = arguments
+        let (stored, queried) = await ValueLookup.store(to: candidates, redundancy: configuration.k) { contact, token in
+            var arguments = fixed
+            arguments["token"] = .bytes(token)
+            if case .response = await self.query(.putItem, arguments, to: contact.address, expecting: contact.id) {
+                return true
+            }
+            return false
+        }
+        guard !Task.isCancelled else { throw .cancelled }
+        guard !stored.isEmpty else {
+            throw .storeFailed("no node accepted the item (\(lookup.queried + queried) queries): "
+                + (candidates.isEmpty ? "none of the closest nodes speaks BEP 44" : "every node that was asked refused it"))
+        }
+        engine.recordPublished(item, now: now)
+        return PutResult(target: item.target, sequence: item.signature?.sequence, storedOn: stored,
+                         queries: lookup.queried + queried)
+    }
+
+    /// Iterative BEP 44 `get`: the K closest nodes, with their tokens and the items they hold,
+    /// each checked against the target (and the key and salt, for a mutable one).
+    func findItem(_ target: NodeID, publicKey: [UInt8]? = nil, salt: [UInt8] = []) async -> TraversalResult<ItemReply> {
+        await traverse(target, eligible: { (reply: ItemReply) in reply.token != nil }) { node, contact -> TraversalAnswer<ItemReply> in
+            guard let answer = await node.routedQuery(.getItem, ["target": .bytes(target.bytes)], toward: target,
+                                                      to: contact)
+            else { return .failed }
+            let item = answer.arguments.flatMap(ItemLookup.item(in:)).flatMap {
+                ItemLookup.verified($0, target: target, publicKey: publicKey, salt: salt)
+            }
+            return .answered(closer: answer.closer,
+                             reply: ItemReply(token: answer.arguments.flatMap { try? $0.bytes("token") }, item: item))
+        }
+    }
+}
