@@ -10,9 +10,20 @@ Usage: libtorrent-dht-node.py [--live] [PEER_PORT ...]
     ID <hex>                 this node's id
     READY <count>            once its routing table holds nodes (as many as it was given, up to 8)
     LIVE <hex id> <port>     with --live, each node that entered its routing table
-  It exits when stdin closes, or after 300 s. Nothing leaves 127.0.0.1.
-Run it with Debian's /usr/bin/python3, which has python3-libtorrent.
+  Commands on stdin, one a line, each answered by one line once libtorrent's lookup ends:
+    PUT <text>               immutable item (a bencoded string)  -> PUT <target hex> <nodes acknowledged>
+    GET <target hex>                                             -> ITEM <target hex> <text, or '-'>
+    MPUT <salt> <text>       mutable item signed with this node's ed25519 key
+                                                                 -> MPUT <public key hex> <seq> <nodes>
+    MGET <public key hex> <salt>                                 -> MITEM <seq, or -1> <text, or '-'>
+    PEERS <info hash hex>                                        -> PEERS <host:port,...  or '-'>
+    ANNOUNCE <info hash hex>  a magnet torrent, which announces -> ANNOUNCED <info hash hex> <port>
+  A salt of '-' is no salt. It exits when stdin closes, or after 300 s. Nothing leaves 127.0.0.1.
+Run it with Debian's /usr/bin/python3, which has python3-libtorrent (and python3-cryptography).
 """
+import hashlib
+import os
+import tempfile
 import select
 import sys
 import time
@@ -38,7 +49,7 @@ session = lt.session({
     # 8000 B/s reply budget; a load generator is one source sending tens of thousands a second.
     "dht_block_ratelimit": 1000000,
     "dht_upload_rate_limit": 100000000,
-    "alert_mask": lt.alert.category_t.dht_notification,
+    "alert_mask": lt.alert.category_t.dht_notification | lt.alert.category_t.dht_operation_notification,
 })
 deadline = time.time() + 300
 while session.listen_port() == 0 and time.time() < deadline:
@@ -54,6 +65,80 @@ while not own_ids and time.time() < deadline:
     own_ids = [bytes(entry[:20]) for entry in session.dht_state().get(b"node-id", [])]
 print("ID", own_ids[0].hex(), flush=True)
 
+# libtorrent signs with the 64-byte expanded secret of ed25519's reference code: SHA-512 of
+# the seed, clamped. Its public key is the standard one of the seed.
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives import serialization
+seed = os.urandom(32)
+public_key = Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(
+    serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+expanded = bytearray(hashlib.sha512(seed).digest())
+expanded[0] &= 248
+expanded[31] &= 63
+expanded[31] |= 64
+secret_key = bytes(expanded)
+
+
+def salt_of(word):
+    return b"" if word == "-" else word.encode()
+
+
+def text_of(item):
+    """An item's value as text, or '-' for none (the bindings give a dict with 'value')."""
+    if isinstance(item, dict):
+        item = item.get("value")
+    if isinstance(item, bytes):
+        item = item.decode(errors="replace")
+    return item if isinstance(item, str) and item else "-"
+
+
+def command(line):
+    words = line.split(" ", 2)
+    if words[0] == "PUT":
+        target = session.dht_put_immutable_item(" ".join(words[1:]).encode())
+        pending[("put", str(target))] = lambda alert: print("PUT", str(target), alert.num_success, flush=True)
+    elif words[0] == "GET":
+        session.dht_get_immutable_item(lt.sha1_hash(bytes.fromhex(words[1])))
+        pending[("get", words[1])] = lambda alert: print("ITEM", words[1], text_of(alert.item), flush=True)
+    elif words[0] == "MPUT":
+        session.dht_put_mutable_item(secret_key, public_key, words[2].encode(), salt_of(words[1]))
+        pending[("mput", public_key.hex())] = lambda alert: print("MPUT", public_key.hex(), alert.seq,
+                                                                alert.num_success, flush=True)
+    elif words[0] == "MGET":
+        session.dht_get_mutable_item(bytes.fromhex(words[1]), salt_of(words[2]))
+        pending[("mget", words[1])] = lambda alert: print("MITEM", alert.seq, text_of(alert.item), flush=True)
+    elif words[0] == "PEERS":
+        session.dht_get_peers(lt.sha1_hash(bytes.fromhex(words[1])))
+        pending[("peers", words[1])] = lambda alert: print(
+            "PEERS", ",".join(f"{host}:{port}" for host, port in alert.peers()) or "-", flush=True)
+    elif words[0] == "ANNOUNCE":
+        # The bindings cannot pass dht_announce's flags: a magnet torrent announces itself instead,
+        # at the session's listen port, as a BitTorrent client does.
+        params = lt.parse_magnet_uri("magnet:?xt=urn:btih:" + words[1])
+        params.save_path = tempfile.mkdtemp(prefix="lt-torrent-")
+        session.add_torrent(params)
+        print("ANNOUNCED", words[1], session.listen_port(), flush=True)
+
+
+def finished(alert):
+    """The pending command an alert ends, if any."""
+    if isinstance(alert, lt.dht_put_alert):
+        key = ("mput", bytes(alert.public_key).hex()) if any(alert.public_key) else ("put", str(alert.target))
+    elif isinstance(alert, lt.dht_immutable_item_alert):
+        key = ("get", str(alert.target))
+    elif isinstance(alert, lt.dht_mutable_item_alert):
+        if not alert.authoritative:
+            return None
+        key = ("mget", bytes(alert.key).hex())
+    elif isinstance(alert, lt.dht_get_peers_reply_alert):
+        key = ("peers", str(alert.info_hash))
+    else:
+        return None
+    return pending.pop(key, None)
+
+
+pending = {}
+unread = b""
 ready = False
 seen = set()
 last_ask = 0.0
@@ -65,6 +150,9 @@ while time.time() < deadline:
         session.dht_live_nodes(lt.sha1_hash(own_ids[0]))
         last_ask = time.time()
     for alert in session.pop_alerts():
+        report = finished(alert)
+        if report:
+            report(alert)
         if isinstance(alert, lt.dht_live_nodes_alert):
             for node in alert.nodes:
                 node_id = bytes.fromhex(str(node["nid"])).hex()
@@ -72,5 +160,13 @@ while time.time() < deadline:
                     seen.add(node_id)
                     print("LIVE", node_id, node["endpoint"][1], flush=True)
     readable, _, _ = select.select([sys.stdin], [], [], 0.05)
-    if readable and not sys.stdin.readline():
-        break
+    if readable:
+        # Read what is there, not a line: buffered lines would wait unseen by select.
+        chunk = os.read(sys.stdin.fileno(), 65536)
+        if not chunk:
+            break
+        unread += chunk
+        while b"\n" in unread:
+            line, unread = unread.split(b"\n", 1)
+            if line.strip():
+                command(line.decode().strip())

@@ -24,22 +24,71 @@ extension Node {
     public func announceProvider(of infoHash: InfoHash, port: UInt16) async -> Int {
         engine.providing[infoHash] = (port, now)
         guard engine.table.count > 0 else { return 0 }
+        return await sendAnnouncements(infoHash, port: port).storedOn.count
+    }
+
+    /// Announces a BitTorrent peer of `infoHash` on the K closest nodes that gave a token, as a
+    /// BitTorrent client does: at TCP `port`, or, without one, at the port the nodes see this
+    /// node's UDP socket at (BEP 5 `implied_port`, which works behind a NAT).
+    public func announce(_ infoHash: InfoHash, port: UInt16?) async throws(NodeError) -> StoreResult {
+        guard engine.table.count > 0 else { throw .noPeers }
+        let result = await sendAnnouncements(infoHash, port: port)
+        guard !Task.isCancelled else { throw .cancelled }
+        guard !result.storedOn.isEmpty else {
+            throw .storeFailed("no node accepted the announcement (\(result.queries) queries)")
+        }
+        return result
+    }
+
+    private func sendAnnouncements(_ infoHash: InfoHash, port: UInt16?) async -> StoreResult {
         let lookup = await getPeers(infoHash) { _ in }
         let targets = lookup.closest.compactMap { responder in responder.reply.map { (responder.contact, $0) } }
-        return await withTaskGroup(of: Bool.self) { group in
+        var fixed: BencodeDictionary = ["info_hash": .bytes(infoHash.bytes),
+                                        "port": .integer(Int64(port ?? localAddress?.port ?? 1))]
+        if port == nil { fixed["implied_port"] = 1 }
+        let announcement = fixed
+        let stored = await withTaskGroup(of: Contact?.self) { group in
             for (contact, token) in targets {
                 group.addTask {
-                    let arguments: BencodeDictionary = ["info_hash": .bytes(infoHash.bytes), "port": .integer(Int64(port)),
-                                                        "token": .bytes(token)]
+                    var arguments = announcement
+                    arguments["token"] = .bytes(token)
                     if case .response = await self.query(.announcePeer, arguments, to: contact.address, expecting: contact.id) {
-                        return true
+                        return contact
                     }
-                    return false
+                    return nil
                 }
             }
-            var acknowledged = 0
-            for await ok in group where ok { acknowledged += 1 }
+            var acknowledged: [Contact] = []
+            for await contact in group { if let contact { acknowledged.append(contact) } }
             return acknowledged
+        }
+        return StoreResult(storedOn: stored, queries: lookup.queried + targets.count)
+    }
+
+    /// BEP 51: asks the node at `address` for a sample of the info hashes announced to it.
+    public func sampleInfohashes(at address: NodeAddress) async throws(NodeError) -> SampleResult {
+        let target = NodeID.random(using: &engine.random)
+        switch await query(.sampleInfohashes, ["target": .bytes(target.bytes)], to: address) {
+        case .response(_, let arguments):
+            let samples = (try? arguments.bytes("samples")) ?? []
+            guard samples.count % NodeID.byteCount == 0 else {
+                throw .unreachable("\(address) answered sample_infohashes with a malformed samples field")
+            }
+            let hashes = stride(from: 0, to: samples.count, by: NodeID.byteCount).compactMap {
+                NodeID(bytes: samples[$0 ..< $0 + NodeID.byteCount])
+            }
+            let total = (try? arguments.optionalInteger("num", in: 0...Int64(Int32.max))) ?? nil
+            let interval = (try? arguments.optionalInteger("interval", in: 0...Int64(Int32.max))) ?? nil
+            return SampleResult(infoHashes: hashes, total: total.map(Int.init), interval: interval.map { .seconds($0) })
+        case .error(let error) where MethodSupport.meansUnknown(error, to: Method.sampleInfohashes.rawValue):
+            throw .unreachable("\(address) does not speak sample_infohashes (BEP 51): it answered \(error.description.printable)")
+        case .error(let error):
+            throw .unreachable("\(address) answered sample_infohashes with error \(error.description.printable)")
+        case .timeout:
+            throw .unreachable("no answer from \(address) to sample_infohashes after \(configuration.queryTimeout.components.seconds) s: "
+                + "the node may not speak BEP 51 (jech/dht, Transmission and aria2c do not), or may be gone")
+        case .cancelled:
+            throw .cancelled
         }
     }
 

@@ -129,6 +129,12 @@ public actor Node {
     /// The public key of this node's mutable items, 32 bytes: `get` it with a salt to read them.
     public nonisolated var itemPublicKey: [UInt8] { Array(signingKey.publicKey.rawRepresentation) }
 
+    /// Whether the node at `address` speaks `method`, as far as this node has learned (a method
+    /// beyond BEP 5 that it refused as unknown or ignored lately: false).
+    public func speaks(_ method: String, at address: NodeAddress) -> Bool {
+        engine.methodSupport.speaks(method, at: address, now: now)
+    }
+
     /// Addresses of nodes that answered or queried this node lately, newest first; unlike
     /// ``routingTable()`` it includes nodes whose buckets were full.
     public func recentlySeen() -> [NodeAddress] {

@@ -70,3 +70,13 @@ public struct ItemResult: Sendable {
     /// Queries sent, lookup included.
     public let queries: Int
 }
+
+/// What ``Node/sampleInfohashes(at:)`` learned from one node (BEP 51).
+public struct SampleResult: Sendable {
+    /// Info hashes announced to the node, a sample of at most 20 (libtorrent's figure).
+    public let infoHashes: [InfoHash]
+    /// How many info hashes the node holds in all, when it said.
+    public let total: Int?
+    /// How long the node asks samplers to wait before asking again, when it said.
+    public let interval: Duration?
+}

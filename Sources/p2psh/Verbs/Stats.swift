@@ -8,8 +8,9 @@ struct Stats: Verb {
         commandName: "stats",
         abstract: "Show the node's state and traffic counters.",
         discussion: """
-            Uptime, node id, addresses, routing table and network size estimate, values and \
-            announced peers held, storage used of --storage-limit, stores refused and values \
+            Uptime, node id, addresses, routing table and network size estimate, values, BEP 44 \
+            items and announced peers held, items put, the public key this node signs its \
+            mutable items with, storage used of --storage-limit, stores refused and values \
             evicted by it, packets and bytes in and out, malformed datagrams, queries dropped \
             over the rate limit (--rate-limit); the HTTP address, share directory, files shared, \
             bytes uploaded and downloaded, fetches that succeeded and failed, HTTP connections \
@@ -46,6 +47,12 @@ struct Stats: Verb {
         var valuesHeld: Int
         var keysHeld: Int
         var valuesPublished: Int
+        /// BEP 44 items other nodes put here.
+        var itemsHeld: Int
+        /// BEP 44 items this node put, and puts again hourly while it runs.
+        var itemsPublished: Int
+        /// The ed25519 public key of this node's mutable items, 64 hex digits: `get` it (with `--salt`).
+        var itemPublicKey: String
         /// Peers announced here with `announce_peer`, over all info hashes.
         var peersHeld: Int
         /// What values and announced peers held cost against `storage_limit`, in bytes.
@@ -94,6 +101,8 @@ struct Stats: Verb {
                 ["network size", "~\(estimatedNetworkSize) nodes (estimate)"],
                 ["values held", Formatting.count(valuesHeld, "value") + " under " + Formatting.count(keysHeld, "key")],
                 ["values published", "\(valuesPublished)"],
+                ["items held", "\(itemsHeld) (BEP 44, put here); \(itemsPublished) put by this node"],
+                ["item key", itemPublicKey],
                 ["peers held", "\(peersHeld) (announced here)"],
                 ["storage", "\(Formatting.bytes(storageUsed)) of \(Formatting.bytes(storageLimit)); "
                     + "\(storesRefused) refused, \(valuesEvicted) evicted"],
@@ -159,7 +168,8 @@ struct Stats: Verb {
             udpAddress: await node.localAddress.map { "\($0)" }, externalAddress: stats.externalAddress.map { "\($0)" },
             database: stats.databasePath, routingTableNodes: stats.tableSize, buckets: stats.bucketCount,
             estimatedNetworkSize: stats.estimatedNetworkSize, valuesHeld: stats.valuesHeld, keysHeld: stats.keysHeld,
-            valuesPublished: stats.valuesPublished, peersHeld: stats.peersHeld, storageUsed: stats.storageUsed,
+            valuesPublished: stats.valuesPublished, itemsHeld: stats.itemsHeld, itemsPublished: stats.itemsPublished,
+            itemPublicKey: stats.itemPublicKey.hexString, peersHeld: stats.peersHeld, storageUsed: stats.storageUsed,
             storageLimit: stats.storageLimit, storesRefused: stats.storesRefused, valuesEvicted: stats.valuesEvicted,
             packetsIn: stats.packetsIn, packetsOut: stats.packetsOut,
             bytesIn: stats.bytesIn, bytesOut: stats.bytesOut, malformedIn: stats.malformedIn,

@@ -1,7 +1,8 @@
 /// The verbs of the shell, in the order `help` lists them.
 enum VerbRegistry {
     static let verbs: [any Verb.Type] = [
-        Join.self, Ping.self, Peers.self, Stats.self, Store.self, Get.self, Values.self, Fetch.self, Share.self,
+        Join.self, Ping.self, Peers.self, Stats.self, Announce.self, Swarm.self, Sample.self, Store.self, Put.self,
+        Get.self, Values.self, Fetch.self, Share.self,
         Files.self, Help.self, History.self, Log.self, Exit.self,
     ]
 
@@ -25,7 +26,7 @@ enum VerbRegistry {
     /// people come from (a terminal, OpenDHT's `dhtnode`, a BitTorrent client).
     private static let habits: [String: String] = [
         "clear": "Ctrl-L clears the screen", "cls": "Ctrl-L clears the screen",
-        "put": "did you mean 'store'?", "p": "did you mean 'store'?", "announce": "did you mean 'store'?",
+        "p": "did you mean 'store' (or 'put')?",
         "g": "did you mean 'get'?", "ls": "did you mean 'files' (or 'values')?",
         "download": "did you mean 'fetch'?", "bootstrap": "did you mean 'join'?", "connect": "did you mean 'join'?",
         "info": "did you mean 'stats'?",
