@@ -41,9 +41,10 @@ enum VerbRegistry {
 
     /// The verb name closest to a mistyped one, if any is close enough to be what was meant.
     private static func suggestion(for name: String) -> String? {
-        let scored = names.map { ($0, editDistance(name, $0)) }.min { $0.1 < $1.1 }
-        guard let (best, distance) = scored, distance <= max(1, min(name.count, best.count) / 2) else { return nil }
-        return best
+        // Close enough: within half the shorter word. Among the closest, one of the same length
+        // (a transposition, "quti") before a shorter or longer one.
+        let close = names.map { ($0, editDistance(name, $0)) }.filter { $0.1 <= max(1, min(name.count, $0.0.count) / 2) }
+        return close.min { ($0.1, abs($0.0.count - name.count)) < ($1.1, abs($1.0.count - name.count)) }?.0
     }
 
     private static func editDistance(_ a: String, _ b: String) -> Int {
