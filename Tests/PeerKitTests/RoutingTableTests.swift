@@ -6,9 +6,22 @@ import Testing
     let start = Timestamp(sinceEpoch: .seconds(1_000_000))
     let own = NodeID(hex: "8000000000000000000000000000000000000000")!
 
-    func contact(_ hex: String, port: UInt16 = 1) -> Contact {
+    /// A node at its own address: the port follows from the id's first 16 bits (one endpoint is one node).
+    func contact(_ hex: String, port: UInt16? = nil) -> Contact {
         let padded = hex + String(repeating: "0", count: 40 - hex.count)
-        return Contact(id: NodeID(hex: padded)!, address: NodeAddress(host: .ipv4(0x7F00_0001), port: port))
+        let derived = UInt16(padded.prefix(4), radix: 16)! | 1
+        return Contact(id: NodeID(hex: padded)!, address: NodeAddress(host: .ipv4(0x7F00_0001), port: port ?? derived))
+    }
+
+    @Test func aNewIDAtAKnownAddressReplacesTheOldEntry() {
+        var table = RoutingTable(ownID: own, now: start)
+        #expect(table.insert(contact("01", port: 7000), now: start) == .added)
+        #expect(table.insert(contact("02"), now: start) == .added)
+        #expect(table.insert(contact("03", port: 7000), now: start + .seconds(1)) == .added)
+        #expect(table.entry(for: contact("01").id) == nil, "the old id at 7000 is gone")
+        #expect(table.entry(at: contact("03", port: 7000).address)?.id == contact("03").id)
+        #expect(table.count == 2)
+        #expect(table.insert(contact("02", port: 7001), now: start) == .ignored, "a known id at another address is not moved")
     }
 
     @Test func neverInsertsItself() {

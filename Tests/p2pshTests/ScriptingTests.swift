@@ -171,7 +171,7 @@ import TestSupport
         #expect(((stats["methods"] as? [String: Any])?["store_value"] as? [String: Any])?["succeeded"] as? Int == 1)
 
         #expect(try result(7)["entries"] as? [Any] != nil)
-        #expect(try result(8)["usage"] as? String == "get <key>")
+        #expect(try result(8)["usage"] as? String == "get <key> [--salt <salt>]")
         #expect(try result(9).isEmpty)
         // stderr is for people: the one failure, as text.
         #expect(run.stderr.hasPrefix("error: no value under 'missing-key'"))

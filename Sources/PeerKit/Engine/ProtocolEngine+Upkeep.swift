@@ -2,7 +2,7 @@
 extension ProtocolEngine {
     /// A node answered us: it is good. Insert it, or ask the full bucket's oldest node to prove it is alive.
     mutating func noteResponder(_ contact: Contact, now: Timestamp) {
-        guard isAllowed(contact.address) else { return }
+        guard isAllowed(contact.address), !isOwnAddress(contact.address) else { return }
         recentAddresses.note(contact.address)
         guard case .bucketFull(let oldest) = table.insert(contact, now: now),
               now - oldest.seenAt > configuration.minPingInterval,
@@ -18,13 +18,14 @@ extension ProtocolEngine {
     /// A node queried us. Known nodes are refreshed; unknown ones are pinged first, and enter
     /// the table only by answering, so a forged source address cannot fill the table.
     mutating func noteQuerier(_ contact: Contact, now: Timestamp) {
-        guard isAllowed(contact.address), contact.id != id else { return }
+        guard isAllowed(contact.address), contact.id != id, !isOwnAddress(contact.address) else { return }
         recentAddresses.note(contact.address)
         if table.entry(for: contact.id) != nil {
             table.touch(contact, now: now)
             return
         }
-        guard table.hasRoom(for: contact.id), verifying.count < 64, verifying.insert(contact.address).inserted else { return }
+        // A new id at a known address (a restart) is verified too: its answer replaces the old entry.
+        guard table.hasRoom(for: contact.id) || table.entry(at: contact.address) != nil, verifying.count < 64, verifying.insert(contact.address).inserted else { return }
         if startQuery(Method.ping.rawValue, to: contact.address, purpose: .verify(contact.address), now: now) == nil {
             verifying.remove(contact.address)
         }
@@ -59,7 +60,15 @@ extension ProtocolEngine {
         if seeds.count < count {
             seeds += table.closest(to: target, count: count - seeds.count) { !isGood($0, now: now) }
         }
-        return seeds.map(\.contact)
+        return seeds.map(\.contact).filter { !isOwnAddress($0.address) }
+    }
+
+    /// Whether `address` is this node's own: its socket's address, or the address other nodes
+    /// see it at. A node handed out under an old id of ours must not be queried or counted.
+    func isOwnAddress(_ address: NodeAddress) -> Bool {
+        if address == externalAddress { return true }
+        guard let local = stats.localAddress, address.port == local.port else { return false }
+        return address.host == local.host || (local.isUnspecified && address.isLoopback)
     }
 
     mutating func recordAddressVote(_ observed: NodeAddress, from reporter: NodeAddress) {

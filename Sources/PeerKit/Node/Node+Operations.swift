@@ -123,7 +123,11 @@ extension Node {
         return result
     }
 
-    func allowed(_ contacts: [Contact]) -> [Contact] { contacts.filter { engine.isAllowed($0.address) } }
+    /// The contacts a lookup may query: allowed addresses, never this node's own (handed out
+    /// under an old id of ours, it would be queried and counted as another node).
+    func allowed(_ contacts: [Contact]) -> [Contact] {
+        contacts.filter { engine.isAllowed($0.address) && !engine.isOwnAddress($0.address) }
+    }
 
     /// Stores a value under a key on the STORE_REDUNDANCY closest nodes, and keeps republishing it.
     public func store(_ value: [UInt8], at key: NodeID) async throws(NodeError) -> StoreResult {

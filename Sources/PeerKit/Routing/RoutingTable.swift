@@ -43,9 +43,20 @@ struct RoutingTable: Sendable {
         return bucket.index(of: id).map { bucket.entries[$0] }
     }
 
+    /// The entry at `address`, whatever its id.
+    func entry(at address: NodeAddress) -> NodeEntry? {
+        for bucket in buckets {
+            if let entry = bucket.entries.first(where: { $0.address == address }) { return entry }
+        }
+        return nil
+    }
+
     /// Records a node that has answered us: adds it, refreshes it, or reports a full bucket.
+    /// A new id at an address the table knows replaces the old entry, as libtorrent does: the
+    /// node restarted with another id, and one endpoint is one node.
     mutating func insert(_ contact: Contact, now: Timestamp) -> InsertResult {
         guard contact.id != ownID else { return .ignored }
+        if entry(for: contact.id) == nil, let stale = entry(at: contact.address) { remove(stale.id) }
         while true {
             let index = bucketIndex(for: contact.id)
             if let position = buckets[index].index(of: contact.id) {
