@@ -163,7 +163,7 @@ _p2psh() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(-k --keep-going --json --ephemeral --no-announce --verbose -v --version -h --help)
+    local -a non_repeating_flags=(-k --keep-going --json --ephemeral --no-announce --enforce-node-id --verbose -v --version -h --help)
     local -a repeating_options=(--bootstrap)
     local -a non_repeating_options=(-c --command --port --host --data-dir --share --http-port --secret --max-history --rate-limit --storage-limit)
     __p2psh_offer_flags_options 1

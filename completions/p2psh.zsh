@@ -57,6 +57,7 @@ _p2psh() {
         '--no-announce[Do not announce shared files in the DHT; peers find them only by asking neighbours.]'
         '--rate-limit[DHT queries a second answered per source address; more get no answer. 0 = no limit.]:n:'
         '--storage-limit[MiB of memory that values and peers other nodes store here may take; when full, the source holding the most gives way.]:mib:'
+        '--enforce-node-id[Refuse nodes whose ids do not follow their IP address (BEP 42), as libtorrent'\''s dht_enforce_node_id does.]'
         '(--verbose -v)'{--verbose,-v}'[Log protocol activity to stderr.]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'

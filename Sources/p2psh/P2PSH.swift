@@ -79,6 +79,9 @@ struct P2PSH: ParsableCommand {
                                + "the source holding the most gives way.", valueName: "mib"))
     var storageLimit: Int = 64
 
+    @Flag(help: "Refuse nodes whose ids do not follow their IP address (BEP 42), as libtorrent's dht_enforce_node_id does.")
+    var enforceNodeId = false
+
     @Flag(name: .shortAndLong, help: "Log protocol activity to stderr.")
     var verbose = false
 
@@ -159,6 +162,7 @@ struct P2PSH: ParsableCommand {
         configuration.port = port
         configuration.queryRateLimit = rateLimit
         configuration.storageLimit = storageLimit << 20
+        configuration.enforceNodeID = enforceNodeId
         configuration.storage = dataDirectory.map(StorageLocation.directory) ?? .ephemeral
         let settings = configuration
         let sharing = try starting(console) { try sharingConfiguration(dataDirectory: dataDirectory) }

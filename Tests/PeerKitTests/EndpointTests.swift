@@ -16,7 +16,7 @@ import Testing
         _ = harness.engine.table.insert(oldSelf, now: now)  // as a table saved before a restart might hold it
         #expect(harness.engine.lookupSeeds(near: oldSelf.id, now: now).isEmpty)
         #expect(!harness.engine.isOwnAddress(NodeAddress("127.0.0.1:6882")!))
-        harness.engine.recordAddressVote(NodeAddress("198.18.0.9:7000")!, from: harness.peer)
+        harness.engine.recordAddressVote(NodeAddress("198.18.0.9:7000")!, from: harness.peer, now: now)
         #expect(harness.engine.isOwnAddress(NodeAddress("198.18.0.9:7000")!), "the address others see us at")
     }
 

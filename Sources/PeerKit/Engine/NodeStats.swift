@@ -48,6 +48,8 @@ public struct NodeStats: Sendable {
     public var bytesOut = 0
     /// Datagrams that were not valid bencode or KRPC.
     public var malformedIn = 0
+    /// Distinct nodes seen whose ids do not follow their IP address (BEP 42).
+    public var nonCompliantNodesSeen = 0
     /// Queries dropped unanswered because their source sent more than its rate.
     public var queriesDropped = 0
     public var methods: [String: MethodCounters] = [:]

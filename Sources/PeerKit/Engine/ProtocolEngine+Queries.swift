@@ -77,7 +77,7 @@ extension ProtocolEngine {
         }
         let responder = Contact(id: responderID, address: sender)
         noteResponder(responder, now: now)
-        if let observed = arguments.observedAddress { recordAddressVote(observed, from: sender) }
+        if let observed = arguments.observedAddress { recordAddressVote(observed, from: sender, now: now) }
         stats.methods[pending.method, default: .init()].totalLatency += (now - pending.sentAt).inSeconds
         logger.debug("query answered", metadata: ["method": "\(pending.method)", "by": "\(sender)",
                                                   "ms": "\(Int((now - pending.sentAt).inSeconds * 1000))"])

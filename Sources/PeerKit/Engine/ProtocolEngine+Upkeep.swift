@@ -2,10 +2,12 @@
 extension ProtocolEngine {
     /// A node answered us: it is good. Insert it, or ask the full bucket's oldest node to prove it is alive.
     mutating func noteResponder(_ contact: Contact, now: Timestamp) {
-        guard isAllowed(contact.address), !isOwnAddress(contact.address) else { return }
+        guard isAllowed(contact.address), !isOwnAddress(contact.address), admitsID(contact.id, at: contact.address)
+        else { return }
         recentAddresses.note(contact.address)
-        guard case .bucketFull(let oldest) = table.insert(contact, now: now),
-              now - oldest.seenAt > configuration.minPingInterval,
+        guard case .bucketFull(let oldest) = table.insert(contact, now: now) else { return }
+        if preferVerified(contact, now: now) { return }
+        guard now - oldest.seenAt > configuration.minPingInterval,
               evicting.count < 64, !evicting.contains(oldest.id)
         else { return }
         evicting.insert(oldest.id)
@@ -63,6 +65,40 @@ extension ProtocolEngine {
         return seeds.map(\.contact).filter { !isOwnAddress($0.address) }
     }
 
+    /// Whether a node's id follows its address (BEP 42); a node that does not is counted, and
+    /// refused when ``NodeConfiguration/enforceNodeID`` is set.
+    mutating func admitsID(_ id: NodeID, at address: NodeAddress) -> Bool {
+        if SecureNodeID.isCompliant(id, for: address.host) { return true }
+        if nonCompliantSeen.count < 10_000 { nonCompliantSeen.insert(id) }
+        return !configuration.enforceNodeID
+    }
+
+    /// libtorrent's `dht_prefer_verified_node_ids`: a compliant node that finds its bucket full
+    /// takes the place of a node there whose id does not follow its address. Returns whether it did.
+    mutating func preferVerified(_ contact: Contact, now: Timestamp) -> Bool {
+        guard SecureNodeID.isCompliant(contact.id, for: contact.address.host), !SecureNodeID.isExempt(contact.address.host),
+              let unverified = table.bucket(of: contact.id).first(where: {
+                  !SecureNodeID.isCompliant($0.id, for: $0.address.host)
+              })
+        else { return false }
+        table.replace(unverified.id, with: contact, now: now)
+        return true
+    }
+
+    /// Takes a BEP 42 compliant id once at least two responders agree on a public address for
+    /// this node that its id does not follow. Private and loopback addresses are exempt: the id stays.
+    mutating func adoptCompliantID(now: Timestamp) {
+        guard let (address, votes) = externalAddressVote, votes >= 2,
+              !SecureNodeID.isCompliant(id, for: address.host) else { return }
+        let entries = table.entries
+        id = SecureNodeID.compliantID(for: address.host, using: &random)
+        table = RoutingTable(ownID: id, k: configuration.k, now: now)
+        for entry in entries where entry.id != id { _ = table.insert(entry.contact, now: entry.seenAt) }
+        stats.nodeID = id
+        output.adoptedID = id
+        logger.info("took a node id that follows our address (BEP 42)", metadata: ["id": "\(id.hex)", "address": "\(address)"])
+    }
+
     /// Whether `address` is this node's own: its socket's address, or the address other nodes
     /// see it at. A node handed out under an old id of ours must not be queried or counted.
     func isOwnAddress(_ address: NodeAddress) -> Bool {
@@ -71,10 +107,14 @@ extension ProtocolEngine {
         return address.host == local.host || (local.isUnspecified && address.isLoopback)
     }
 
-    mutating func recordAddressVote(_ observed: NodeAddress, from reporter: NodeAddress) {
-        if addressVotes[reporter] == nil, addressVotes.count >= 32, let any = addressVotes.keys.first {
+    /// Notes where a responder says it saw us (BEP 42 `ip`): one vote per source, so one
+    /// address with many ports cannot outvote the others.
+    mutating func recordAddressVote(_ observed: NodeAddress, from reporter: NodeAddress, now: Timestamp) {
+        let voter = reporter.source
+        if addressVotes[voter] == nil, addressVotes.count >= 32, let any = addressVotes.keys.first {
             addressVotes.removeValue(forKey: any)
         }
-        addressVotes[reporter] = observed
+        addressVotes[voter] = observed
+        adoptCompliantID(now: now)
     }
 }

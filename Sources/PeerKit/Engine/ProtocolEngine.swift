@@ -23,6 +23,8 @@ struct ProtocolEngine {
         /// The earliest deadline of the queries started since the last output: the node's
         /// timer must wake by then.
         var earliestNewDeadline: Timestamp?
+        /// A new node id the engine took (BEP 42): save it.
+        var adoptedID: NodeID?
     }
 
     /// Client name and version sent in `v`: "PK" and 0.1.
@@ -30,7 +32,9 @@ struct ProtocolEngine {
     /// Largest datagram decoded; anything bigger is not KRPC.
     static let maxInboundDatagram = 4096
 
-    let id: NodeID
+    /// This node's id; replaced once by a BEP 42 compliant one when the node learns a public
+    /// address (``adoptCompliantID(now:)``), and by nothing else.
+    var id: NodeID
     let configuration: NodeConfiguration
     let logger: Logger
     let decoder = BencodeDecoder()
@@ -65,6 +69,8 @@ struct ProtocolEngine {
     var verifying: Set<NodeAddress> = []
     /// Ids of full buckets' oldest nodes being pinged to see if they can be replaced.
     var evicting: Set<NodeID> = []
+    /// Distinct nodes seen whose ids do not follow their address (BEP 42), up to a bound.
+    var nonCompliantSeen: Set<NodeID> = []
     /// Nodes that answered or queried us lately, newest first.
     var recentAddresses = RecentAddresses()
     /// When the next checkpoint runs.
@@ -179,6 +185,7 @@ struct ProtocolEngine {
                                  from sender: NodeAddress, now: Timestamp) -> [UInt8] {
         do throws(KRPCError) {
             let senderID = try arguments.nodeID("id")
+            guard admitsID(senderID, at: sender) else { throw .protocolError("invalid node ID") }
             let query = InboundQuery(method: method, arguments: arguments, sender: sender, senderID: senderID)
             var response = try handle(query, now: now)
             stats.methods[method, default: .init()].received += 1
@@ -211,10 +218,13 @@ struct ProtocolEngine {
     }
 
     /// The address most recent responders agree we have.
-    var externalAddress: NodeAddress? {
+    var externalAddress: NodeAddress? { externalAddressVote?.address }
+
+    /// The address most recent responders agree we have, and how many of them say so.
+    var externalAddressVote: (address: NodeAddress, votes: Int)? {
         var counts: [NodeAddress: Int] = [:]
         for address in addressVotes.values { counts[address, default: 0] += 1 }
-        return counts.max { $0.value < $1.value }?.key
+        return counts.max { $0.value < $1.value }.map { ($0.key, $0.value) }
     }
 
     /// Counters, sizes and addresses, for `stats`.
@@ -232,6 +242,7 @@ struct ProtocolEngine {
         snapshot.storageUsed = storedValues.usedBytes + announcedPeers.usedBytes + storedItems.usedBytes
         snapshot.storageLimit = configuration.storageLimit
         snapshot.externalAddress = externalAddress
+        snapshot.nonCompliantNodesSeen = nonCompliantSeen.count
         return snapshot
     }
 }

@@ -68,6 +68,10 @@ extension Node {
             writeValueChanges()
         }
         if let work = output.maintenance { startMaintenance(work) }
+        if let adopted = output.adoptedID {
+            identity.withLock { $0 = adopted }
+            do { try database.saveNodeID(adopted) } catch { logger.error("cannot save the new node id", metadata: ["error": "\(error)"]) }
+        }
         if let deadline = output.earliestNewDeadline, let timer, deadline < timer.deadline { armTimer() }
     }
 

@@ -2,6 +2,7 @@ import Crypto
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// A DHT node: a Kademlia routing table, a value store and the KRPC protocol over one UDP socket.
 ///
@@ -11,8 +12,12 @@ import NIOPosix
 /// Start one with ``start(_:on:random:)``, reach the network with ``join(_:)``, and
 /// always ``close()`` it: that saves the routing table for the next start.
 public actor Node {
-    /// This node's id: kept in the database, so it survives restarts.
-    public nonisolated let id: NodeID
+    /// This node's id: kept in the database, so it survives restarts. Replaced once by a BEP 42
+    /// compliant id when the node learns that other nodes see it at a public address.
+    public nonisolated var id: NodeID { identity.withLock { $0 } }
+    /// The id behind ``id``: written only by the actor (when the engine takes a new one), read
+    /// from anywhere without a hop, which is why it sits behind a lock of its own.
+    nonisolated let identity: Mutex<NodeID>
     public nonisolated let configuration: NodeConfiguration
     nonisolated let eventLoop: any EventLoop
 
@@ -50,8 +55,8 @@ public actor Node {
         var logger = configuration.logger
         engine = ProtocolEngine(configuration: configuration, state: state, databasePath: database.path,
                                 random: configuration.random, logger: logger, now: configuration.clock.now)
-        id = engine.id
-        logger[metadataKey: "node"] = "\(id.hex.prefix(8))"
+        identity = Mutex(engine.id)
+        logger[metadataKey: "node"] = "\(engine.id.hex.prefix(8))"
         self.logger = logger
         self.lookupRoundTrips = RoundTripEstimator(bounds: configuration.lookupWaitBounds)
         self.configuration = configuration

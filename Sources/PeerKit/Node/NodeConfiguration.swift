@@ -94,6 +94,13 @@ public struct NodeConfiguration: Sendable {
     /// The part of ``storageLimit`` for announced peers.
     var peerStorageLimit: Int { storageLimit / 8 }
 
+    /// BEP 42: refuse nodes whose ids do not follow their IP address (libtorrent's
+    /// `dht_enforce_node_id`): their queries get 203 "invalid node ID", and they never enter the
+    /// table nor a lookup. Off by default, as in libtorrent and jech/dht: many nodes behind one
+    /// NAT, or that never learned their address, are not compliant. Either way this node takes
+    /// a compliant id itself once it knows its address, and prefers compliant nodes in full buckets.
+    public var enforceNodeID = false
+
     /// Queries a second answered per source (an IP address; an address and port on loopback),
     /// with a burst of a quarter of that, and 16 times that from all sources together (with a
     /// second's worth of burst). Queries over it get no answer. 0 turns the limit off

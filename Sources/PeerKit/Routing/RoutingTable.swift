@@ -43,6 +43,9 @@ struct RoutingTable: Sendable {
         return bucket.index(of: id).map { bucket.entries[$0] }
     }
 
+    /// The entries of the bucket `id` falls in.
+    func bucket(of id: NodeID) -> [NodeEntry] { buckets[bucketIndex(for: id)].entries }
+
     /// The entry at `address`, whatever its id.
     func entry(at address: NodeAddress) -> NodeEntry? {
         for bucket in buckets {
