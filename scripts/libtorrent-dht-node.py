@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """A libtorrent 2.0 DHT node on 127.0.0.1, for p2psh's interop tests and p2psh-bench.
 
-Usage: libtorrent-dht-node.py [--live] [PEER_PORT ...]
-  Starts a DHT-only session on 127.0.0.1 (port chosen by the OS) with loopback's limits
-  lifted (per-source rate limit, reply budget), adds the DHT nodes at 127.0.0.1:PEER_PORT,
-  and prints lines to stdout:
+Usage: libtorrent-dht-node.py [--live] [--bind ADDRESS] [--defaults] [--enforce-node-id] [PEER ...]
+  Starts a DHT-only session on ADDRESS (127.0.0.1 by default; the port chosen by the OS),
+  with loopback's limits lifted (one node per IP, the per-source rate limit, the reply
+  budget) unless --defaults keeps libtorrent's own settings (on distinct addresses, in
+  network namespaces); --enforce-node-id sets dht_enforce_node_id (BEP 42). It adds the DHT
+  nodes PEER (HOST:PORT, or a PORT on ADDRESS), and prints lines to stdout:
     VERSION <v>              libtorrent's version
     PORT <n>                 the UDP port this node listens on
     ID <hex>                 this node's id
@@ -32,32 +34,47 @@ import warnings
 import libtorrent as lt
 
 warnings.simplefilter("ignore", DeprecationWarning)
-report_live = "--live" in sys.argv[1:]
-peer_ports = [int(argument) for argument in sys.argv[1:] if argument != "--live"]
-session = lt.session({
+arguments = sys.argv[1:]
+report_live = "--live" in arguments
+keep_defaults = "--defaults" in arguments
+enforce_node_id = "--enforce-node-id" in arguments
+bind = arguments[arguments.index("--bind") + 1] if "--bind" in arguments else "127.0.0.1"
+flags = {"--live", "--defaults", "--enforce-node-id", "--bind", bind}
+peers = []
+for argument in arguments:
+    if argument in flags:
+        continue
+    host, _, port = argument.rpartition(":")
+    peers.append((host or bind, int(port)))
+settings = {
     # A wildcard address marks loopback local-only and the DHT would not start on it.
-    "listen_interfaces": "127.0.0.1:0",
+    "listen_interfaces": bind + ":0",
     "enable_dht": True,
     "enable_lsd": False,
     "enable_upnp": False,
     "enable_natpmp": False,
     "dht_bootstrap_nodes": "",
-    # Otherwise one node per IP: a single loopback peer.
-    "dht_restrict_routing_ips": False,
-    "dht_restrict_search_ips": False,
-    # Otherwise 50 messages in 10 s from 127.0.0.1 ban it, and one address uses up the
-    # 8000 B/s reply budget; a load generator is one source sending tens of thousands a second.
-    "dht_block_ratelimit": 1000000,
-    "dht_upload_rate_limit": 100000000,
+    "dht_enforce_node_id": enforce_node_id,
     "alert_mask": lt.alert.category_t.dht_notification | lt.alert.category_t.dht_operation_notification,
-})
+}
+if not keep_defaults:
+    settings.update({
+        # Otherwise one node per IP: a single loopback peer.
+        "dht_restrict_routing_ips": False,
+        "dht_restrict_search_ips": False,
+        # Otherwise 50 messages in 10 s from 127.0.0.1 ban it, and one address uses up the
+        # 8000 B/s reply budget; a load generator is one source sending tens of thousands a second.
+        "dht_block_ratelimit": 1000000,
+        "dht_upload_rate_limit": 100000000,
+    })
+session = lt.session(settings)
 deadline = time.time() + 300
 while session.listen_port() == 0 and time.time() < deadline:
     time.sleep(0.05)
 print("VERSION", lt.__version__, flush=True)
 print("PORT", session.listen_port(), flush=True)
-for port in peer_ports:
-    session.add_dht_node(("127.0.0.1", port))
+for peer in peers:
+    session.add_dht_node(peer)
 
 own_ids = []
 while not own_ids and time.time() < deadline:
@@ -143,7 +160,7 @@ ready = False
 seen = set()
 last_ask = 0.0
 while time.time() < deadline:
-    if not ready and session.status().dht_nodes >= min(8, len(peer_ports)):
+    if not ready and session.status().dht_nodes >= min(8, len(peers)):
         print("READY", session.status().dht_nodes, flush=True)
         ready = True
     if report_live and time.time() - last_ask > 0.2:

@@ -95,7 +95,7 @@ import TestSupport
             ["expect": "joined \(seed.address)"], ["expect": "p2psh> "],
             // One TAB on an ambiguous word rings the bell; the second lists the candidates, as bash does.
             ["send": "s"], ["sleep": 0.2], ["send": "\t"], ["sleep": 0.2], ["send": "\t"],
-            ["expect": "sample  share  stats  store  swarm"], ["send": "\u{15}"], ["sleep": 0.1],
+            ["expect": "sample  share   stats   store   swarm"], ["send": "\u{15}"], ["sleep": 0.1],
             ["send": "exit\r"], ["exit": 0],
         ])
         #expect(!transcript.contains("error:"), "\(transcript)")

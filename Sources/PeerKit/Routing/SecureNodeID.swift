@@ -53,3 +53,9 @@ enum SecureNodeID {
         return ~crc
     }
 }
+
+extension NodeID {
+    /// Whether this id follows BEP 42 for a node at `address`: its first 21 bits come from the
+    /// address. Always true on the loopback, private and link-local addresses the BEP exempts.
+    public func isSecure(for address: NodeAddress) -> Bool { SecureNodeID.isCompliant(self, for: address.host) }
+}

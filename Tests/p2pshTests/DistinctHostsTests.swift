@@ -1,0 +1,140 @@
+import Foundation
+import PeerKit
+import Testing
+import TestSupport
+
+/// p2psh processes and libtorrent nodes on distinct hosts (network namespaces at 198.18.N.1),
+/// where per-IP rules and BEP 42 apply as on the internet.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct DistinctHostsTests {
+    /// A `p2psh --json` process on one host, driven through its stdin as a script would.
+    struct LabShell {
+        let child: ChildProcess
+        let address: String
+
+        static func start(in lab: NetworkLab, host: Int, _ arguments: [String] = []) throws -> LabShell {
+            let address = lab.hosts[host].address
+            let child = try lab.spawn(on: host, TestPaths.p2psh, ["--ephemeral", "--json", "-k", "--host", address,
+                                                                  "--port", "6881"] + arguments)
+            return LabShell(child: child, address: address + ":6881")
+        }
+
+        /// Runs one command; returns its JSON record.
+        func run(_ command: String, timeout: Double = 20) async throws -> [String: Any] {
+            let before = child.stdout.split(separator: "\n").count
+            child.send(command + "\n")
+            var record: [String: Any]?
+            _ = await eventually(timeout: .seconds(timeout)) {
+                let lines = child.stdout.split(separator: "\n")
+                guard lines.count > before else { return false }
+                record = (try? JSONSerialization.jsonObject(with: Data(lines[before].utf8))) as? [String: Any]
+                return true
+            }
+            guard let record else {
+                throw ChildProcess.Timeout(description: "'\(command)' on \(address) printed nothing in \(timeout) s; "
+                    + "stderr: \(child.stderr)")
+            }
+            return record
+        }
+
+        func result(_ command: String) async throws -> [String: Any] {
+            let record = try await run(command)
+            #expect(record["ok"] as? Bool == true, "\(command) on \(address): \(child.stderr)")
+            return record["result"] as? [String: Any] ?? [:]
+        }
+    }
+
+    /// Four p2psh nodes that joined each other; each learns its address and takes a BEP 42 id.
+    func startNetwork(_ lab: NetworkLab, count: Int) async throws -> [LabShell] {
+        var shells: [LabShell] = []
+        for host in 0..<count { shells.append(try LabShell.start(in: lab, host: host)) }
+        for shell in shells {
+            let others = shells.filter { $0.address != shell.address }.map(\.address)
+            _ = try await shell.result("join " + others.joined(separator: " "))
+        }
+        return shells
+    }
+
+    func stop(_ shells: [LabShell]) async {
+        for shell in shells {
+            shell.child.send("exit\n")
+            _ = try? await shell.child.waitForExit(timeout: 10)
+        }
+    }
+
+    @Test func nodesOnDistinctHostsLearnTheirAddressesTakeSecureIDsAndStoreAndPut() async throws {
+        try await withNetworkLab(hosts: 4) { lab in
+            let shells = try await startNetwork(lab, count: 4)
+            try await withTeardown { await stop(shells) } body: {
+                for shell in shells {
+                    var stats: [String: Any] = [:]
+                    _ = await eventually(timeout: .seconds(10), every: .milliseconds(200)) {
+                        stats = (try? await shell.result("stats")) ?? [:]
+                        let id = (stats["node_id"] as? String).flatMap(NodeID.init(hex:))
+                        return id?.isSecure(for: NodeAddress(shell.address)!) == true
+                    }
+                    #expect(stats["external_address"] as? String == shell.address, "the vote learned the host's address")
+                    let id = try #require((stats["node_id"] as? String).flatMap(NodeID.init(hex:)))
+                    #expect(id.isSecure(for: NodeAddress(shell.address)!), "\(shell.address) took a BEP 42 id")
+                }
+                let stored = try await shells[1].result("store greeting hello from a distinct host")
+                #expect((stored["stored_on"] as? [String])?.isEmpty == false)
+                let got = try await shells[3].result("get greeting")
+                #expect((got["values"] as? [[String: Any]])?.first?["text"] as? String == "hello from a distinct host")
+                let put = try await shells[2].result("put an item")
+                let target = try #require(put["target"] as? String)
+                let item = try await shells[0].result("get \(target)")
+                #expect((item["values"] as? [[String: Any]])?.first?["text"] as? String == "an item")
+                let mutable = try await shells[1].result("put --salt s a mutable item")
+                let key = try #require(mutable["public_key"] as? String)
+                let read = try await shells[3].result("get \(key) --salt s")
+                #expect((read["values"] as? [[String: Any]])?.first?["text"] as? String == "a mutable item")
+                #expect(read["seq"] as? Int == 1)
+            }
+        }
+    }
+
+    /// libtorrent 2.0 with its default settings (one node per /24, its rate limits), with
+    /// `dht_enforce_node_id` off and on: it bootstraps from p2psh nodes only, keeps them in its
+    /// table, and items travel both ways.
+    @Test(arguments: [false, true]) func libtorrentWithItsDefaultsBootstrapsFromP2PSH(enforcingNodeIDs: Bool) async throws {
+        try await withNetworkLab(hosts: 5) { lab in
+            let shells = try await startNetwork(lab, count: 4)
+            try await withTeardown { await stop(shells) } body: {
+                for shell in shells {
+                    _ = await eventually(timeout: .seconds(10), every: .milliseconds(200)) {
+                        let stats = (try? await shell.result("stats")) ?? [:]
+                        return (stats["node_id"] as? String).flatMap(NodeID.init(hex:))?
+                            .isSecure(for: NodeAddress(shell.address)!) == true
+                    }
+                }
+                let arguments = [TestPaths.packageRoot + "/scripts/libtorrent-dht-node.py", "--live", "--defaults",
+                                 "--bind", lab.hosts[4].address] + (enforcingNodeIDs ? ["--enforce-node-id"] : [])
+                    + shells.map(\.address)
+                let libtorrent = try lab.spawn(on: 4, "/usr/bin/python3", arguments)
+                defer { libtorrent.closeInput(); libtorrent.terminate() }
+                try await libtorrent.waitForLine(containing: "READY", timeout: 30)
+                let ids = try await shells.asyncMap { try await $0.result("stats")["node_id"] as? String ?? "" }
+                for id in ids { try await libtorrent.waitForLine(containing: "LIVE \(id)", timeout: 30) }
+
+                libtorrent.send("PUT from libtorrent in a namespace\n")
+                let put = try await libtorrent.waitForLine(containing: "PUT ", timeout: 30).split(separator: " ")
+                #expect((Int(put[2]) ?? 0) >= 4, "every p2psh node took libtorrent's put: \(put)")
+                let got = try await shells[2].result("get \(put[1])")
+                #expect((got["values"] as? [[String: Any]])?.first?["text"] as? String == "from libtorrent in a namespace")
+                let ours = try await shells[1].result("put from p2psh in a namespace")
+                let target = try #require(ours["target"] as? String)
+                libtorrent.send("GET \(target)\n")
+                #expect(try await libtorrent.waitForLine(containing: "ITEM \(target)", timeout: 30)
+                    .hasSuffix(" from p2psh in a namespace"))
+            }
+        }
+    }
+}
+
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var result: [T] = []
+        for element in self { result.append(try await transform(element)) }
+        return result
+    }
+}
