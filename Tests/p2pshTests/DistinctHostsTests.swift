@@ -131,6 +131,51 @@ import TestSupport
     }
 }
 
+extension DistinctHostsTests {
+    /// Transmission 3.00 (jech/dht), which drops every packet from 127.0.0.0/8: it bootstraps
+    /// from p2psh nodes alone (its dht.bootstrap file) and announces a torrent through them once
+    /// its table holds more than 8 nodes, and `swarm` on a p2psh node finds it.
+    @Test func transmissionBootstrapsFromP2PSHAndAnnouncesThroughIt() async throws {
+        try await withNetworkLab(hosts: 11) { lab in
+            var shells: [LabShell] = [try LabShell.start(in: lab, host: 0)]
+            for host in 1..<10 { shells.append(try LabShell.start(in: lab, host: host, ["--bootstrap", shells[0].address])) }
+            try await withTeardown { await stop(shells) } body: {
+                let directory = TestPaths.temporaryDirectory()
+                defer { try? FileManager.default.removeItem(atPath: directory) }
+                try shells.map { $0.address.replacingOccurrences(of: ":", with: " ") }.joined(separator: "\n")
+                    .write(toFile: directory + "/dht.bootstrap", atomically: true, encoding: .utf8)
+                let settings: [String: Any] = [
+                    "dht-enabled": true, "lpd-enabled": false, "pex-enabled": false, "port-forwarding-enabled": false,
+                    "utp-enabled": false, "bind-address-ipv4": lab.hosts[10].address, "rpc-enabled": true,
+                    "rpc-bind-address": "127.0.0.1", "rpc-port": 9091, "rpc-authentication-required": false,
+                    "rpc-whitelist-enabled": false, "rpc-host-whitelist-enabled": false, "peer-port": 51413,
+                    "download-dir": directory, "incomplete-dir-enabled": false, "message-level": 3,
+                ]
+                try JSONSerialization.data(withJSONObject: settings).write(to: URL(fileURLWithPath: directory + "/settings.json"))
+                let transmission = try lab.spawn(on: 10, "/usr/bin/transmission-daemon", ["-f", "-g", directory],
+                                                 environment: ["TR_DHT_VERBOSE": "1"])
+                defer { transmission.terminate() }
+                let infoHash = "89abcdef0123456789abcdef0123456789abcdef"
+                var added: (status: Int32, stdout: String, stderr: String) = (1, "", "")
+                _ = await eventually(timeout: .seconds(10), every: .milliseconds(250)) {
+                    added = (try? await lab.run(on: 10, "/usr/bin/transmission-remote",
+                                                ["127.0.0.1:9091", "-a", "magnet:?xt=urn:btih:\(infoHash)"])) ?? added
+                    return added.status == 0
+                }
+                #expect(added.status == 0, "transmission-remote: \(added.stderr)")
+                var peers: [String] = []
+                _ = await eventually(timeout: .seconds(90), every: .seconds(2)) {
+                    let record = try? await shells[4].run("swarm \(infoHash)")
+                    peers = (record?["result"] as? [String: Any])?["peers"] as? [String] ?? []
+                    return peers.contains("\(lab.hosts[10].address):51413")
+                }
+                #expect(peers.contains("\(lab.hosts[10].address):51413"),
+                        "Transmission announced through p2psh: \(peers); its log: \(transmission.stdout.suffix(2000))")
+            }
+        }
+    }
+}
+
 extension Array {
     func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
         var result: [T] = []
