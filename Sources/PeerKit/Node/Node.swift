@@ -158,6 +158,28 @@ public actor Node {
         return (published + stored).sorted { $0.refreshedAt > $1.refreshedAt }
     }
 
+    /// Every BEP 44 item this node holds: those other nodes put here, and its own, which it
+    /// puts again while it runs (`published`). Newest first.
+    public func heldItems() -> [HeldItem] {
+        let published = engine.publishedItems.records.compactMap { record in
+            Item(storageBytes: record.value).map { HeldItem(item: $0, refreshedAt: record.refreshedAt.date, published: true) }
+        }
+        let own = Set(published.map(\.item))
+        let stored = engine.storedItems.records.compactMap { record in
+            Item(storageBytes: record.value).map { HeldItem(item: $0, refreshedAt: record.refreshedAt.date, published: false) }
+        }.filter { !own.contains($0.item) }
+        return (published + stored).sorted { $0.refreshedAt > $1.refreshedAt }
+    }
+
+    /// The BitTorrent peers announced to this node, by info hash, the most recent announcement first.
+    public func heldSwarms() -> [HeldSwarm] {
+        let byHash = Dictionary(grouping: engine.announcedPeers.records, by: \.key)
+        return byHash.map { infoHash, records in
+            HeldSwarm(infoHash: infoHash, peers: records.compactMap { NodeAddress(compact: $0.value) },
+                      refreshedAt: records.map(\.refreshedAt).max()!.date)
+        }.sorted { $0.refreshedAt > $1.refreshedAt }
+    }
+
     var now: Timestamp { configuration.clock.now }
 
     func saveState() async {

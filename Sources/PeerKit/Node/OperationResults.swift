@@ -80,3 +80,21 @@ public struct SampleResult: Sendable {
     /// How long the node asks samplers to wait before asking again, when it said.
     public let interval: Duration?
 }
+
+/// A BEP 44 item this node holds (``Node/heldItems()``).
+public struct HeldItem: Sendable {
+    /// The item, as put: from the network, its value not to be printed raw.
+    public let item: Item
+    /// When it was put or last put again; it expires 2 hours after that.
+    public let refreshedAt: Date
+    /// This node's own item, which it puts again while it runs.
+    public let published: Bool
+}
+
+/// The peers announced to this node for one info hash (``Node/heldSwarms()``).
+public struct HeldSwarm: Sendable {
+    public let infoHash: InfoHash
+    public let peers: [NodeAddress]
+    /// The most recent announcement; each expires 45 minutes after it was made.
+    public let refreshedAt: Date
+}

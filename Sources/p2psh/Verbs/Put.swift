@@ -31,7 +31,7 @@ struct Put: Verb {
     @Option(help: ArgumentHelp("Refuse the put where the stored sequence number is not this one.", valueName: "n"))
     var cas: Int64?
     @Argument(parsing: .remaining, help: "The value: the rest of the command.")
-    var value: [String]
+    var value: [String] = []
 
     func validate() throws {
         if salt == nil, seq != nil || cas != nil {

@@ -7,12 +7,15 @@ struct Values: Verb {
         commandName: "values",
         abstract: "List the values this node holds, or one key's values.",
         discussion: """
-            Without KEY: one line per key this node holds values for (stored here by other \
-            nodes, or its own): the key, how many values, their bytes, and how long ago the \
-            newest was stored or refreshed. With KEY: each value under it, with its size and \
-            age; 'own' marks this node's values, which it republishes while it runs. Values \
-            expire 3 hours after their last refresh. Only this node is asked: 'get' asks the \
-            network. Text is shown with control characters escaped; other values as 0x hex.
+            Without KEY: one line per key this node holds something under (stored here by \
+            other nodes, or its own): the key, how many values, their bytes, how long ago the \
+            newest was stored or refreshed, and what they are: 'values' (store), 'item' (a BEP 44 \
+            item; its target is the key) or 'peers' (BitTorrent peers announced for an info hash). \
+            With KEY: each value under it, with its size and age; 'own' marks this node's values \
+            and items, which it republishes while it runs; an item's value is shown as 'get' shows \
+            it, and peers as HOST:PORT. Values expire 3 hours after their last refresh, items 2 \
+            hours, peers 45 minutes. Only this node is asked: 'get' and 'swarm' ask the network. \
+            Text is shown with control characters escaped; other values as 0x hex.
 
             Examples:
               values
@@ -31,6 +34,8 @@ struct Values: Verb {
             var bytes: Int
             /// Seconds since the newest value under the key was stored or refreshed.
             var ageSeconds: Int
+            /// "values" (store_value), "item" (BEP 44) or "peers" (announce_peer).
+            var kind: String
         }
 
         struct Value: Encodable, Sendable {
@@ -49,7 +54,7 @@ struct Values: Verb {
         var values: [Value]
 
         /// On a terminal, tables with sizes and ages for people; in pipes, one record a line
-        /// with plain numbers (bytes, seconds), the value last: `KEY VALUES BYTES AGE`, or
+        /// with plain numbers (bytes, seconds), the value last: `KEY VALUES BYTES AGE KIND`, or
         /// `BYTES AGE OWN VALUE` for one key.
         func lines(for console: Console) -> [String] {
             if keyId != nil {
@@ -64,33 +69,47 @@ struct Values: Verb {
                 return Formatting.table(rows, header: ["SIZE", "AGE", "OWN", "VALUE"], console: console)
             }
             guard !keys.isEmpty else { return console.decorated ? ["this node holds no values: store KEY VALUE"] : [] }
-            guard console.decorated else { return keys.map { "\($0.keyId) \($0.values) \($0.bytes) \($0.ageSeconds)" } }
-            let rows = keys.map { [$0.keyId, "\($0.values)", Formatting.bytes($0.bytes), Formatting.duration(Double($0.ageSeconds))] }
-            return Formatting.table(rows, header: ["KEY", "VALUES", "SIZE", "AGE"], console: console)
+            guard console.decorated else {
+                return keys.map { "\($0.keyId) \($0.values) \($0.bytes) \($0.ageSeconds) \($0.kind)" }
+            }
+            let rows = keys.map {
+                [$0.keyId, "\($0.values)", Formatting.bytes($0.bytes), Formatting.duration(Double($0.ageSeconds)), $0.kind]
+            }
+            return Formatting.table(rows, header: ["KEY", "VALUES", "SIZE", "AGE", "KIND"], console: console)
                 + [Formatting.count(keys.reduce(0) { $0 + $1.values }, "value") + " under " + Formatting.count(keys.count, "key")]
         }
     }
 
+    /// Everything this node holds, as (key, bytes shown, when, own, kind) rows.
+    private typealias Held = (key: NodeID, bytes: [UInt8], refreshedAt: Date, own: Bool, kind: String)
+
     func execute(in session: ShellSession) async throws -> any VerbOutput {
         let now = Date()
-        let held = await session.node.heldValues()
+        let node = session.node
+        let held: [Held] = await node.heldValues().map { ($0.key, $0.value, $0.refreshedAt, $0.published, "values") }
+            + node.heldItems().map { ($0.item.target, Get.content(of: $0.item.value), $0.refreshedAt, $0.published, "item") }
+            + node.heldSwarms().flatMap { swarm in
+                swarm.peers.map { (swarm.infoHash, Array("\($0)".utf8), swarm.refreshedAt, false, "peers") }
+            }
         func age(_ date: Date) -> Int { max(0, Int(now.timeIntervalSince(date))) }
         if let key {
             let id = DHTKey(key).id
             return Output(keyId: id.hex, keys: [], values: held.filter { $0.key == id }.map { held in
-                let text = Formatting.text(held.value)
-                return .init(bytes: held.value.count, text: text, hex: text == nil ? held.value.hexString : nil,
-                             ageSeconds: age(held.refreshedAt), own: held.published)
+                let text = Formatting.text(held.bytes)
+                return .init(bytes: held.bytes.count, text: text, hex: text == nil ? held.bytes.hexString : nil,
+                             ageSeconds: age(held.refreshedAt), own: held.own)
             })
         }
-        var byKey: [NodeID: Output.Key] = [:]
+        var byKey: [String: Output.Key] = [:]
         for value in held {
-            var entry = byKey[value.key] ?? .init(keyId: value.key.hex, values: 0, bytes: 0, ageSeconds: age(value.refreshedAt))
+            let slot = value.key.hex + " " + value.kind
+            var entry = byKey[slot] ?? .init(keyId: value.key.hex, values: 0, bytes: 0, ageSeconds: age(value.refreshedAt),
+                                             kind: value.kind)
             entry.values += 1
-            entry.bytes += value.value.count
+            entry.bytes += value.kind == "peers" ? 6 : value.bytes.count
             entry.ageSeconds = min(entry.ageSeconds, age(value.refreshedAt))
-            byKey[value.key] = entry
+            byKey[slot] = entry
         }
-        return Output(keyId: nil, keys: byKey.values.sorted { $0.keyId < $1.keyId }, values: [])
+        return Output(keyId: nil, keys: byKey.values.sorted { ($0.keyId, $0.kind) < ($1.keyId, $1.kind) }, values: [])
     }
 }
