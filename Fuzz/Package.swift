@@ -10,11 +10,13 @@ let fileSharing: Target.Dependency = .product(name: "FileSharing", package: "p2p
 let package = Package(
     name: "p2psh-fuzz",
     platforms: [.macOS(.v14)],
-    dependencies: [.package(name: "p2psh", path: "..")],
+    dependencies: [.package(name: "p2psh", path: ".."), .package(url: "https://github.com/apple/swift-log", from: "1.16.2")],
     targets: [
         // Each target defines LLVMFuzzerTestOneInput; libFuzzer supplies main().
         .executableTarget(name: "BencodeFuzz", dependencies: [peerKit], path: "Targets/BencodeFuzz"),
         .executableTarget(name: "KRPCFuzz", dependencies: [peerKit, fileSharing], path: "Targets/KRPCFuzz"),
+        .executableTarget(name: "ItemFuzz", dependencies: [peerKit, .product(name: "Logging", package: "swift-log")],
+                          path: "Targets/ItemFuzz"),
         .executableTarget(name: "RangeFuzz", dependencies: [fileSharing], path: "Targets/RangeFuzz"),
         .executableTarget(name: "SharePathFuzz", dependencies: [fileSharing], path: "Targets/SharePathFuzz"),
         // The shell is an executable module, which another package cannot import: its

@@ -2,7 +2,7 @@ import Foundation
 
 /// Reading what a `p2psh` child process of the bench prints, and ending it.
 enum ChildOutput {
-    /// Reads `reader` until `found` picks a result out of the lines so far, the pipe closes, or
+    /// Reads `reader` until `found` picks a result out of the whole lines so far, the pipe closes, or
     /// `timeout` passes. Returns the result, if any, and the text read (for error messages).
     static func read<T>(_ reader: FileHandle, timeout: Duration,
                         until found: ([Substring]) -> T?) -> (result: T?, text: String) {
@@ -12,7 +12,9 @@ enum ChildOutput {
             let chunk = reader.availableData
             if chunk.isEmpty { break }
             text += String(decoding: chunk, as: UTF8.self)
-            if let result = found(text.split(separator: "\n")) { return (result, text) }
+            // Whole lines only: a chunk may end in the middle of one.
+            let whole = text.lastIndex(of: "\n").map { text[..<$0] } ?? ""
+            if let result = found(whole.split(separator: "\n")) { return (result, text) }
         }
         return (nil, text)
     }

@@ -7,13 +7,15 @@ final class LibtorrentNode: @unchecked Sendable {
     // Foundation's Process and FileHandle are safe to use from any thread.
     private let process: Process
     private let input: FileHandle
+    private let output: FileHandle
     let port: Int
     /// libtorrent's version, as the Python module reports it.
     let version: String
 
-    private init(process: Process, input: FileHandle, port: Int, version: String) {
+    private init(process: Process, input: FileHandle, output: FileHandle, port: Int, version: String) {
         self.process = process
         self.input = input
+        self.output = output
         self.port = port
         self.version = version
     }
@@ -43,11 +45,22 @@ final class LibtorrentNode: @unchecked Sendable {
             return (port, value("VERSION") ?? "?")
         }
         if let started {
-            return LibtorrentNode(process: process, input: stdin.fileHandleForWriting, port: started.port,
-                                  version: started.version)
+            return LibtorrentNode(process: process, input: stdin.fileHandleForWriting,
+                                  output: stdout.fileHandleForReading, port: started.port, version: started.version)
         }
         process.terminate()
         throw BenchError("libtorrent (python3-libtorrent) did not start: \(text.suffix(300))")
+    }
+
+    /// Sends one of the script's commands (PUT, GET, ...) and waits for its answer, the line that
+    /// starts with `answer`; returns that line and how long it took, or nil after `timeout`.
+    func command(_ line: String, answer: String, timeout: Duration = .seconds(30)) -> (line: String, took: Duration)? {
+        let started = ContinuousClock.now
+        input.write(Data((line + "\n").utf8))
+        let (found, _) = ChildOutput.read(output, timeout: timeout) { lines in
+            lines.first { $0.hasPrefix(answer + " ") }.map(String.init)
+        }
+        return found.map { ($0, ContinuousClock.now - started) }
     }
 
     func stop() {

@@ -27,13 +27,16 @@ struct Options: Sendable {
     var onlyTransfer = false
     /// Run only the soak, for this many seconds (`make soak`).
     var soakSeconds: Double?
+    /// p2psh nodes of the BEP 44 row (three libtorrent nodes join them), and items each way; 0 skips it.
+    var itemNodes = 30
+    var itemOperations = 20
     /// Whole-process budget in seconds: the watchdog exits after it, so the bench always ends.
     var timeout = 1800.0
 
     static let usage = """
         usage: p2psh-bench [--sizes 100,500] [--ops 100] [--concurrency 32]
                            [--load-seconds 3] [--window 512] [--helpers 20] [--no-load]
-                           [--churn-size 500 | --no-churn]
+                           [--churn-size 500 | --no-churn] [--item-nodes 30] [--item-ops 20 | --no-items]
                            [--transfer-mib 1024] [--rounds 2] [--no-transfer | --only-transfer] [--timeout 1800]
                p2psh-bench --soak 60
         """
@@ -82,6 +85,9 @@ struct Options: Sendable {
             case "--no-load": options.skipLoad = true
             case "--churn-size": options.churnSize = max(positiveInt(argument), 4)
             case "--no-churn": options.churnSize = nil
+            case "--item-nodes": options.itemNodes = max(positiveInt(argument), 3)
+            case "--item-ops": options.itemOperations = positiveInt(argument)
+            case "--no-items": options.itemOperations = 0
             case "--transfer-mib": options.transferMegabytes = positiveInt(argument)
             case "--rounds": options.transferRounds = positiveInt(argument)
             case "--no-transfer": options.skipTransfer = true

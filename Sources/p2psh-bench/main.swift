@@ -47,6 +47,12 @@ if let churnSize = options.churnSize {
     Output.line(Table.notes(churn.network))
 }
 
+if options.itemOperations > 0 {
+    let items = await ItemBenchmark.run(options: options)
+    Output.line("")
+    for line in ItemBenchmark.lines(items) { Output.line(line) }
+}
+
 if !options.skipLoad {
     Output.progress("find_node load: \(options.loadHelpers + 1) nodes, window \(options.loadWindow), \(options.loadSeconds) s")
     Output.line("")

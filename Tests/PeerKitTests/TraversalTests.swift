@@ -52,6 +52,50 @@ struct SimulatedNetwork: Sendable {
         }
     }
 
+    /// Nodes that cannot serve the operation (mainline nodes asked for a value) route the lookup
+    /// but are passed over: it ends at the K closest that can, however many stand between.
+    @Test func passesOverNodesThatCannotServeTheOperation() async {
+        let network = SimulatedNetwork(size: 300, seed: 13)
+        var generator = NodeRandom(seed: 14)
+        // A third can serve it: the 8 closest that can lie among about 24 closest in all, within
+        // the 32 the lookup may pass over.
+        let capable = Set(network.contacts.shuffled(using: &generator).prefix(100).map(\.id))
+        for _ in 0..<10 {
+            let target = NodeID.random(using: &generator)
+            let seeds = Array(network.contacts.shuffled(using: &generator).prefix(3))
+            let result = await Traversal(target: target, k: 8, concurrency: 3, clock: ManualClock())
+                .run(seeds: seeds, eligible: { $0 }) { contact in
+                    guard case .answered(let closer, _) = network.answer(contact, target: target) else { return .failed }
+                    return .answered(closer: closer, reply: capable.contains(contact.id))
+                }
+            let closestCapable = network.contacts.map(\.id).filter(capable.contains)
+                .sorted { $0.distance(to: target) < $1.distance(to: target) }.prefix(8)
+            let found = result.closest.map(\.contact.id).filter(capable.contains)
+            // Eight capable nodes, nearly all of them the closest: one ranked past all that the
+            // nodes near the target hand out (their 8 closest) may be missed, as in any Kademlia lookup.
+            #expect(found.count == 8, "\(found.count) capable nodes")
+            #expect(Set(found).intersection(closestCapable).count >= 6, "the closest capable nodes, however many stand between")
+            #expect(result.queried <= 8 * 4 + 8 * 8, "bounded: \(result.queried) queries")
+        }
+    }
+
+    @Test func endsAtTheFirstAnswerThatStopsIt() async {
+        let network = SimulatedNetwork(size: 300, seed: 15)
+        var generator = NodeRandom(seed: 16)
+        let target = NodeID.random(using: &generator)
+        let holder = network.contacts[0].id  // a seed: its answer ends the lookup
+        let result = await Traversal(target: target, k: 8, concurrency: 3, clock: ManualClock())
+            .run(seeds: Array(network.contacts.prefix(3)), stop: { $0 }) { contact in
+                guard case .answered(let closer, _) = network.answer(contact, target: target) else { return .failed }
+                return .answered(closer: closer, reply: contact.id == holder)
+            }
+        #expect(result.stoppedBy?.contact.id == holder)
+        let full = await Traversal(target: target, k: 8, concurrency: 3, clock: ManualClock())
+            .run(seeds: Array(network.contacts.prefix(3))) { network.answer($0, target: target) }
+        let stoppedQueries = result.queried, fullQueries = full.queried
+        #expect(stoppedQueries < fullQueries, "\(stoppedQueries) queries, \(fullQueries) without stopping")
+    }
+
     @Test func routesAroundDeadNodes() async {
         let network = SimulatedNetwork(size: 300, deadFraction: 0.3, seed: 21)
         var generator = NodeRandom(seed: 22)

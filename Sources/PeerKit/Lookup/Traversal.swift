@@ -23,6 +23,8 @@ struct TraversalResult<Reply: Sendable>: Sendable {
     var lookedPast = 0
     /// The round trips this lookup measured, for the node to learn from.
     var roundTrips: [Duration] = []
+    /// The answer that ended the lookup early (``Traversal/run(seeds:excluding:eligible:stop:query:)``'s `stop`).
+    var stoppedBy: Responder?
 }
 
 /// One iterative Kademlia lookup, independent of any socket.
@@ -73,12 +75,14 @@ struct Traversal: Sendable {
         seeds: [Contact],
         excluding excludedID: NodeID? = nil,
         eligible: @escaping @Sendable (Reply) -> Bool = { _ in true },
+        stop: @escaping @Sendable (Reply) -> Bool = { _ in false },
         query: @escaping @Sendable (Contact) async -> TraversalAnswer<Reply>
     ) async -> TraversalResult<Reply> {
         var shortlist = Shortlist<Reply>(target: target, excluding: excludedID, maxPassedOver: maxPassedOver)
         shortlist.add(seeds)
         var queried = 0, failed = 0, lookedPastCount = 0
         var samples: [Duration] = []
+        var stoppedBy: TraversalResult<Reply>.Responder?
 
         // The lookup learns afresh from its own answers; what the node learned before sets the
         // wait only until the first one comes.
@@ -91,7 +95,7 @@ struct Traversal: Sendable {
             /// When the earliest timer running wakes: a query sent later may stall sooner,
             /// once the lookup has learned a shorter wait, and then gets a timer of its own.
             var timerDeadline: Timestamp?
-            while true {
+            lookup: while true {
                 let window = shortlist.window(k)
                 // Done when the closest nodes not looked past have all answered, and no node looked
                 // past lately would be among them. If nobody has answered yet, slow nodes are all
@@ -129,6 +133,10 @@ struct Traversal: Sendable {
                     timers.answered(contact.id, after: roundTrip)
                     shortlist.markAnswered(contact.id, reply: reply, eligible: eligible(reply))
                     shortlist.add(closer)
+                    if stop(reply) {
+                        stoppedBy = .init(contact: contact, reply: reply)
+                        break lookup
+                    }
                 case .answer(let contact, .failed, _):
                     outstanding -= 1
                     timers.failed(contact.id)
@@ -149,7 +157,7 @@ struct Traversal: Sendable {
             shortlist.reply(for: contact.id).map { TraversalResult.Responder(contact: contact, reply: $0) }
         }
         return TraversalResult(closest: closest, queried: queried, failed: failed, lookedPast: lookedPastCount,
-                               roundTrips: samples)
+                               roundTrips: samples, stoppedBy: stoppedBy)
     }
 }
 

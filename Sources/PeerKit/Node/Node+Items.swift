@@ -44,9 +44,13 @@ extension Node {
             if local.isEmpty { throw .noPeers }
             return ItemResult(item: ItemLookup.newest(local), sources: 1, queries: 0)
         }
-        let lookup = await findItem(target, publicKey: publicKey, salt: salt)
+        let lookup = await findItem(target, publicKey: publicKey, salt: salt, untilFound: publicKey == nil)
         guard !Task.isCancelled else { throw .cancelled }
-        let found = lookup.closest.compactMap(\.reply.item)
+        var responders = lookup.closest
+        if let stopper = lookup.stoppedBy, !responders.contains(where: { $0.contact.id == stopper.contact.id }) {
+            responders.append(stopper)
+        }
+        let found = responders.compactMap(\.reply.item)
         let sources = found.count + (local.isEmpty ? 0 : 1)
         return ItemResult(item: ItemLookup.newest(found + local), sources: sources, queries: lookup.queried)
     }
@@ -97,8 +101,12 @@ extension Node {
 
     /// Iterative BEP 44 `get`: the K closest nodes, with their tokens and the items they hold,
     /// each checked against the target (and the key and salt, for a mutable one).
-    func findItem(_ target: NodeID, publicKey: [UInt8]? = nil, salt: [UInt8] = []) async -> TraversalResult<ItemReply> {
-        await traverse(target, eligible: { (reply: ItemReply) in reply.token != nil }) { node, contact -> TraversalAnswer<ItemReply> in
+    /// With `untilFound`, the lookup ends at the first immutable item that hashes to the target,
+    /// as libtorrent's does (nothing can be newer than an immutable item).
+    func findItem(_ target: NodeID, publicKey: [UInt8]? = nil, salt: [UInt8] = [],
+                  untilFound: Bool = false) async -> TraversalResult<ItemReply> {
+        await traverse(target, eligible: { (reply: ItemReply) in reply.token != nil },
+                       stop: { (reply: ItemReply) in untilFound && reply.item.map { !$0.isMutable } == true }) { node, contact -> TraversalAnswer<ItemReply> in
             guard let answer = await node.routedQuery(.getItem, ["target": .bytes(target.bytes)], toward: target,
                                                       to: contact)
             else { return .failed }

@@ -106,6 +106,7 @@ extension Node {
 
     func traverse<Reply: Sendable>(
         _ target: NodeID, eligible: @escaping @Sendable (Reply) -> Bool = { _ in true },
+        stop: @escaping @Sendable (Reply) -> Bool = { _ in false },
         query: @escaping @Sendable (Node, Contact) async -> TraversalAnswer<Reply>
     ) async -> TraversalResult<Reply> {
         engine.table.markLookedUp(target, now: now)
@@ -116,7 +117,7 @@ extension Node {
             logger.debug("lookup looked past", metadata: ["node": "\(contact.address)", "waited ms": "\(Int(waited.inSeconds * 1000))"])
         }
         let seeds = engine.lookupSeeds(near: target, now: now)
-        let result = await traversal.run(seeds: seeds, excluding: id, eligible: eligible) { contact in
+        let result = await traversal.run(seeds: seeds, excluding: id, eligible: eligible, stop: stop) { contact in
             await query(self, contact)
         }
         for roundTrip in result.roundTrips { lookupRoundTrips.record(roundTrip) }
