@@ -99,4 +99,46 @@ import TestSupport
             #expect(found.contains { $0.port == port }, "libtorrent's announce reached p2psh: \(found)")
         }
     }
+
+    /// Three p2psh nodes among ten libtorrent nodes, which refuse store_value: every store
+    /// reaches the other two p2psh nodes, however many libtorrent nodes are closer to the key,
+    /// and never the storing node itself; libtorrent nodes are not counted as failed for it.
+    @Test(.timeLimit(.minutes(1))) func storesReachTheNodesThatAcceptThemAmongMainlineNodes() async throws {
+        try await TestNetwork.withNodes(3) { nodes in
+            for node in nodes.dropFirst() { _ = try await node.join(try #require(await nodes[0].localAddress)) }
+            var ports: [String] = []
+            for node in nodes { ports.append("\(try #require(await node.localAddress?.port))") }
+            var libtorrents: [ChildProcess] = []
+            defer { for libtorrent in libtorrents { libtorrent.closeInput(); libtorrent.terminate() } }
+            for _ in 0..<10 {
+                let libtorrent = try ChildProcess("/usr/bin/python3", [TestPaths.packageRoot + "/scripts/libtorrent-dht-node.py"] + ports)
+                libtorrents.append(libtorrent)
+                let port = try await libtorrent.waitForLine(containing: "PORT ", timeout: 20).dropFirst(5)
+                ports.append(String(port))
+            }
+            for libtorrent in libtorrents { try await libtorrent.waitForLine(containing: "READY", timeout: 20) }
+            for node in nodes {
+                for port in ports.suffix(10) { _ = try? await node.join(try #require(NodeAddress("127.0.0.1:\(port)"))) }
+            }
+            for index in 0..<8 {
+                let storer = nodes[index % 3]
+                let result = try await storer.store(Array("value \(index)".utf8), at: NodeID.sha1(of: Array("key \(index)".utf8)))
+                let others = Set(try await nodes.filter { $0 !== storer }.asyncCompactMap { await $0.localAddress?.port })
+                #expect(Set(result.storedOn.map(\.address.port)) == others, "store \(index) reached \(result.storedOn)")
+            }
+            for node in nodes {
+                let table = await node.routingTable()
+                #expect(table.count >= 10)
+                #expect(table.allSatisfy { $0.failures == 0 }, "nobody counted as failed for refusing store_value")
+            }
+        }
+    }
+}
+
+extension Array {
+    func asyncCompactMap<T>(_ transform: (Element) async throws -> T?) async rethrows -> [T] {
+        var result: [T] = []
+        for element in self { if let value = try await transform(element) { result.append(value) } }
+        return result
+    }
 }
