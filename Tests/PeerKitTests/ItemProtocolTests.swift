@@ -174,3 +174,30 @@ import Testing
         #expect(Set(sampled).isSubset(of: Set(hashes)) && Set(sampled).count == 20)
     }
 }
+
+/// This node's own items: put again hourly while it runs, kept across a restart.
+@Suite struct OwnItemTests {
+    typealias Harness = ProtocolEngineTests.Harness
+
+    @Test func ownItemsArePutAgainAfterTheItemRefreshAndAMutableOneReplacesItsOlderVersion() throws {
+        let harness = Harness(), start = harness.start
+        _ = harness.engine.table.insert(Contact(id: harness.peerID, address: harness.peer), now: start)
+        let key = Curve25519.Signing.PrivateKey()
+        let first = try Item(value: Bencode.string("one").encoded(), salt: [], sequence: 1, signedWith: key)
+        let second = try Item(value: Bencode.string("two").encoded(), salt: [], sequence: 2, signedWith: key)
+        harness.engine.recordPublished(first, now: start)
+        harness.engine.recordPublished(second, now: start)
+        #expect(harness.engine.publishedItem(at: first.target) == second, "one item per target, the newer")
+        harness.persist()
+        #expect(harness.storage.values(in: .publishedItems).count == 1)
+        let refresh = harness.engine.configuration.itemRefresh
+        harness.engine.checkpoint(now: start + refresh - .seconds(1))
+        #expect(harness.engine.takeOutput().maintenance?.reputItems.isEmpty == true)
+        harness.engine.checkpoint(now: start + refresh)
+        #expect(harness.engine.takeOutput().maintenance?.reputItems == [second])
+        let restarted = ProtocolEngine(configuration: harness.engine.configuration, state: try harness.storage.load(),
+                                       databasePath: nil, random: NodeRandom(seed: 9), logger: harness.engine.logger,
+                                       now: start + .seconds(5))
+        #expect(restarted.publishedItem(at: second.target) == second)
+    }
+}

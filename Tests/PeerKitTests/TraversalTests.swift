@@ -195,6 +195,29 @@ struct SimulatedNetwork: Sendable {
         #expect(elapsed < .milliseconds(600), "\(elapsed)")
     }
 
+    /// Among nodes that cannot serve the operation, the few that can make a window short of K: a
+    /// slow one of them, looked past, must still hold the lookup open, farthest or not.
+    @Test func aSlowNodeIsWaitedForWhenTheWindowIsShortOfK() async {
+        let network = SimulatedNetwork(size: 40, seed: 93)
+        var generator = NodeRandom(seed: 94)
+        let target = NodeID.random(using: &generator)
+        let truth = network.trueClosest(to: target, count: 40)
+        // Two nodes can serve it: the 5th and 20th closest; the farther one answers after 50 ms.
+        let (near, slow) = (truth[4], truth[19])
+        let clock = ManualClock()
+        let traversal = Traversal(target: target, k: 8, concurrency: 8, roundTrips: .fixed(.milliseconds(20)), clock: clock)
+        let seeds = Array(network.contacts.filter { $0.id != near && $0.id != slow }.shuffled(using: &generator).prefix(8))
+        let (result, _) = await clock.drive(step: .milliseconds(1)) {
+            await traversal.run(seeds: seeds, eligible: { $0 }) { contact -> TraversalAnswer<Bool> in
+                if contact.id == slow { try? await clock.sleep(until: clock.now + .milliseconds(50)) }
+                guard case .answered(let closer, _) = network.answer(contact, target: target) else { return .failed }
+                return .answered(closer: closer + network.contacts.filter { [near, slow].contains($0.id) },
+                                 reply: contact.id == near || contact.id == slow)
+            }
+        }
+        #expect(Set(result.closest.map(\.contact.id)) == [near, slow], "the slow one was waited for")
+    }
+
     @Test func aSlowNodeAmongTheClosestIsWaitedForAndASilentOneGivenUp() async {
         let network = SimulatedNetwork(size: 100, seed: 91)
         var generator = NodeRandom(seed: 92)

@@ -126,12 +126,69 @@ import TestSupport
                 libtorrent.send("GET \(target)\n")
                 #expect(try await libtorrent.waitForLine(containing: "ITEM \(target)", timeout: 30)
                     .hasSuffix(" from p2psh in a namespace"))
+
+                // Announcements both ways: p2psh's reach libtorrent's get_peers, libtorrent's torrent p2psh's swarm.
+                let ourHash = "0123456789abcdef0123456789abcdef01234567", theirs = "fedcba9876543210fedcba9876543210fedcba98"
+                _ = try await shells[3].result("announce \(ourHash) --port 4242")
+                libtorrent.send("PEERS \(ourHash)\n")
+                #expect(try await libtorrent.waitForLine(containing: "PEERS ", timeout: 30).contains("\(shells[3].address.dropLast(5)):4242"))
+                libtorrent.send("ANNOUNCE \(theirs)\n")
+                let port = try await libtorrent.waitForLine(containing: "ANNOUNCED", timeout: 30).split(separator: " ")[2]
+                var peers: [String] = []
+                _ = await eventually(timeout: .seconds(30), every: .milliseconds(500)) {
+                    let record = try? await shells[0].run("swarm \(theirs)")
+                    peers = (record?["result"] as? [String: Any])?["peers"] as? [String] ?? []
+                    return peers.contains("\(lab.hosts[4].address):\(port)")
+                }
+                #expect(peers.contains("\(lab.hosts[4].address):\(port)"), "libtorrent's announce: \(peers)")
             }
         }
     }
 }
 
 extension DistinctHostsTests {
+    /// The rate limit, storage quotas and write tokens key on the IP address, however many
+    /// ports one host sends from: raw KRPC clients on two other hosts probe one p2psh node.
+    @Test func rateLimitsQuotasAndTokensKeyOnTheAddress() async throws {
+        try await withNetworkLab(hosts: 4) { lab in
+            // One node with a small store (and no rate limit, so the stores all get answers), one rate-limited.
+            let shell = try LabShell.start(in: lab, host: 0, ["--rate-limit", "0", "--storage-limit", "1"])
+            let limited = try LabShell.start(in: lab, host: 3, ["--rate-limit", "100"])
+            try await withTeardown { await stop([shell, limited]) } body: {
+                _ = try await shell.result("stats")
+                _ = try await limited.result("stats")
+                let client = TestPaths.fixture("krpc_client.py"), host = lab.hosts[0].address
+                func run(on index: Int, _ arguments: [String]) async throws -> String {
+                    let result = try await lab.run(on: index, "/usr/bin/python3", [client] + arguments, timeout: 60)
+                    #expect(result.status == 0, "\(result.stderr)")
+                    return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                }
+                // Tokens: good from any port of the address they were given to, and from no other.
+                let token = try await run(on: 1, ["token", host, "6881"])
+                #expect(try await run(on: 1, ["store", host, "6881", token, "1", "first"]) == "stored 1 refused 0 other 0")
+                #expect(try await run(on: 2, ["store", host, "6881", token, "1", "stolen"]) == "stored 0 refused 0 other 1")
+
+                // Quotas: two sockets of one host are one source; when storage is full, a third socket
+                // of that host is refused, and another host still gets in.
+                let filled = try await run(on: 1, ["store", host, "6881", token, "800", "flood"])
+                #expect(filled.hasPrefix("stored ") && !filled.hasSuffix("refused 0 other 0"), "\(filled)")
+                #expect(try await run(on: 1, ["store", host, "6881", token, "3", "again"]) == "stored 0 refused 3 other 0")
+                let otherToken = try await run(on: 2, ["token", host, "6881"])
+                #expect(try await run(on: 2, ["store", host, "6881", otherToken, "3", "honest"]) == "stored 3 refused 0 other 0")
+
+                // The rate limit (100 a second, a burst of 25) is per address: a flood from one host
+                // is cut, another host is answered in full at the same moment.
+                let limitedHost = lab.hosts[3].address
+                let flood = try await run(on: 1, ["flood", limitedHost, "6881", "300"])
+                let answered = Int(flood.split(separator: " ").last ?? "") ?? -1
+                #expect((1..<150).contains(answered), "\(flood)")
+                #expect(try await run(on: 2, ["flood", limitedHost, "6881", "20"]) == "answered 20")
+                #expect(try await limited.result("stats")["queries_dropped"] as? Int ?? 0 >= 150)
+                #expect(try await shell.result("stats")["stores_refused"] as? Int ?? 0 >= 3)
+            }
+        }
+    }
+
     /// Transmission 3.00 (jech/dht), which drops every packet from 127.0.0.0/8: it bootstraps
     /// from p2psh nodes alone (its dht.bootstrap file) and announces a torrent through them once
     /// its table holds more than 8 nodes, and `swarm` on a p2psh node finds it.

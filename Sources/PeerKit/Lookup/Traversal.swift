@@ -100,9 +100,11 @@ struct Traversal: Sendable {
                 // Done when the closest nodes not looked past have all answered, and no node looked
                 // past lately would be among them. If nobody has answered yet, slow nodes are all
                 // there is: wait for them.
+                // A window short of K (nodes passed over, a small network) holds the end open for
+                // any node looked past: it would be among the K closest.
                 if window.allSatisfy({ shortlist.isAnswered($0.id) }),
                    !window.isEmpty || shortlist.stalledCount == 0,
-                   !timers.holdOpen(closerThan: window.last, to: target) { break }
+                   !timers.holdOpen(closerThan: window.count < k ? nil : window.last, to: target) { break }
                 var relevantInFlight = window.filter { shortlist.isInFlight($0.id) }.count
                 for contact in window where relevantInFlight < concurrency && shortlist.isCandidate(contact.id) {
                     shortlist.markInFlight(contact.id)
