@@ -17,7 +17,7 @@ struct Join: Verb {
     static let group = VerbGroup.network
     static let argumentCompletion = CompletionSource.nodeAddresses
 
-    @Argument(help: ArgumentHelp("Address of a DHT node (IPv6 as [ADDRESS]:PORT).", valueName: "host:port"))
+    @Argument(help: .nodeAddress)
     var addresses: [String]
 
     struct Output: VerbOutput {

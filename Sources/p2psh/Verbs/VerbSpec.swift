@@ -92,3 +92,8 @@ struct VerbSpec: Sendable {
                         isDisplayed: (json["shouldDisplay"] as? Bool ?? true) && !names.contains("--help"))
     }
 }
+
+extension ArgumentHelp {
+    /// The help of a verb's HOST:PORT argument (join, ping, sample): one wording, one value name.
+    static let nodeAddress = ArgumentHelp("Address of a DHT node (IPv6 as [ADDRESS]:PORT).", valueName: "host:port")
+}
