@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""A libtorrent 2.0 DHT node on 127.0.0.1, for p2psh's interop tests and p2psh-bench.
+"""A libtorrent 2.0 DHT node, for p2psh's interop tests and p2psh-bench.
 
 Usage: libtorrent-dht-node.py [--live] [--bind ADDRESS] [--defaults] [--enforce-node-id] [PEER ...]
   Starts a DHT-only session on ADDRESS (127.0.0.1 by default; the port chosen by the OS),
@@ -20,7 +20,7 @@ Usage: libtorrent-dht-node.py [--live] [--bind ADDRESS] [--defaults] [--enforce-
     MGET <public key hex> <salt>                                 -> MITEM <seq, or -1> <text, or '-'>
     PEERS <info hash hex>                                        -> PEERS <host:port,...  or '-'>
     ANNOUNCE <info hash hex>  a magnet torrent, which announces -> ANNOUNCED <info hash hex> <port>
-  A salt of '-' is no salt. It exits when stdin closes, or after 300 s. Nothing leaves 127.0.0.1.
+  A salt of '-' is no salt. It exits when stdin closes, or after 300 s. Nothing leaves ADDRESS's network.
 Run it with Debian's /usr/bin/python3, which has python3-libtorrent (and python3-cryptography).
 """
 import hashlib

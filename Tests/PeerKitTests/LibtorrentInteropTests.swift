@@ -88,6 +88,10 @@ import TestSupport
             _ = try await nodes[2].announce(ours, port: 4242)
             libtorrent.send("PEERS \(ours.hex)\n")
             #expect(try await libtorrent.waitForLine(containing: "PEERS ", timeout: 20).contains("127.0.0.1:4242"))
+            // BEP 51: libtorrent answers sample_infohashes with what was announced to it.
+            let libtorrentPort = try #require(UInt16(try await libtorrent.waitForLine(containing: "PORT ").dropFirst(5)))
+            let sample = try await nodes[2].sampleInfohashes(at: try #require(NodeAddress("127.0.0.1:\(libtorrentPort)")))
+            #expect(sample.infoHashes.contains(ours) && sample.interval != nil, "\(sample.infoHashes)")
             libtorrent.send("ANNOUNCE \(theirs.hex)\n")
             let announced = try await libtorrent.waitForLine(containing: "ANNOUNCED", timeout: 20).split(separator: " ")
             let port = try #require(UInt16(announced[2]))

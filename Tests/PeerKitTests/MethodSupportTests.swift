@@ -27,9 +27,10 @@ import Testing
         #expect(failures(harness) == 0, "nor at the timeout")
         #expect(!harness.engine.methodSupport.speaks("find_value", at: harness.peer, now: start + .seconds(9)))
         #expect(harness.engine.methodSupport.speaks("get", at: harness.peer, now: start + .seconds(9)))
-        let memory = harness.engine.methodSupport.memory
-        #expect(harness.engine.methodSupport.speaks("find_value", at: harness.peer, now: start + .seconds(10) + memory),
-                "asked again once the memory has passed")
+        let memory = harness.engine.methodSupport.silenceMemory
+        #expect(!harness.engine.methodSupport.speaks("find_value", at: harness.peer, now: start + .seconds(8) + memory))
+        #expect(harness.engine.methodSupport.speaks("find_value", at: harness.peer, now: start + .seconds(9) + memory),
+                "silence is remembered 15 minutes, as three lost datagrams look the same")
     }
 
     @Test func silenceToPingStillCounts() throws {
@@ -49,6 +50,9 @@ import Testing
         let get = try #require(started3)
         answerError(harness, key: get, code: 204, at: now)
         #expect(!harness.engine.methodSupport.speaks("get", at: harness.peer, now: now))
+        let memory = harness.engine.methodSupport.memory
+        #expect(!harness.engine.methodSupport.speaks("get", at: harness.peer, now: now + memory - .seconds(1)))
+        #expect(harness.engine.methodSupport.speaks("get", at: harness.peer, now: now + memory), "a refusal: an hour")
         let started4 = harness.engine.startQuery("find_value", ["key": .bytes(NodeID.zero.bytes)],
                                                                to: harness.peer, now: now)
         let findValue = try #require(started4)

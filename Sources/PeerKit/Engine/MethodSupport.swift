@@ -9,25 +9,29 @@ struct MethodSupport: Sendable {
     let capacity: Int
     /// How long a refusal is remembered: a node may be upgraded, or its address taken over.
     let memory: Duration
+    /// How long silence is remembered: shorter, since three datagrams lost in a row look the same.
+    let silenceMemory: Duration
+    /// Until when each node is taken not to speak each method.
     private var refusals: [NodeAddress: [String: Timestamp]] = [:]
 
-    init(capacity: Int = 4096, memory: Duration = .seconds(3600)) {
+    init(capacity: Int = 4096, memory: Duration = .seconds(3600), silenceMemory: Duration = .seconds(900)) {
         self.capacity = capacity
         self.memory = memory
+        self.silenceMemory = silenceMemory
     }
 
-    /// Remembers that the node at `address` did not answer `method`, or refused it as unknown.
-    mutating func noteUnsupported(_ method: String, at address: NodeAddress, now: Timestamp) {
+    /// Remembers that the node at `address` refused `method` as unknown, or (`silent`) let it time out.
+    mutating func noteUnsupported(_ method: String, at address: NodeAddress, silent: Bool = false, now: Timestamp) {
         if refusals[address] == nil, refusals.count >= capacity, let any = refusals.keys.first {
             refusals.removeValue(forKey: any)
         }
-        refusals[address, default: [:]][method] = now
+        refusals[address, default: [:]][method] = now + (silent ? silenceMemory : memory)
     }
 
-    /// False when the node at `address` refused or ignored `method` within ``memory``.
+    /// False while the node at `address` is remembered as not speaking `method`.
     func speaks(_ method: String, at address: NodeAddress, now: Timestamp) -> Bool {
-        guard let at = refusals[address]?[method] else { return true }
-        return now - at > memory
+        guard let until = refusals[address]?[method] else { return true }
+        return now >= until
     }
 
     /// Nodes remembered as not speaking some method.

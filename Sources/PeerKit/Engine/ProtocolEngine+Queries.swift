@@ -103,7 +103,7 @@ extension ProtocolEngine {
             logger.debug("query timed out", metadata: ["method": "\(pending.method)", "to": "\(pending.address)"])
             stats.methods[pending.method, default: .init()].failed += 1
             if !pending.countsAgainstLiveness {
-                methodSupport.noteUnsupported(pending.method, at: pending.address, now: now)
+                methodSupport.noteUnsupported(pending.method, at: pending.address, silent: true, now: now)
             } else if !pending.resent, let expected = pending.expectedID {
                 countFailure(expected, now: now)
             }
