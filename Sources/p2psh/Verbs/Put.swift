@@ -31,14 +31,13 @@ struct Put: Verb {
     @Option(help: ArgumentHelp("Refuse the put where the stored sequence number is not this one.", valueName: "n"))
     var cas: Int64?
     @Argument(parsing: .remaining, help: "The value: the rest of the command.")
-    var value: [String] = []
+    var value: [String]
 
     func validate() throws {
         if salt == nil, seq != nil || cas != nil {
             throw ValidationError("--seq and --cas are for mutable items: give --salt too (it may be \"\")")
         }
         if let seq, seq < 0 { throw ValidationError("--seq must not be negative") }
-        if value.isEmpty { throw ValidationError("give the value to put, for example 'put hello world'") }
     }
 
     struct Output: VerbOutput {
