@@ -95,7 +95,7 @@ import TestSupport
 
     /// libtorrent 2.0 with its default settings (one node per /24, its rate limits), with
     /// `dht_enforce_node_id` off and on: it bootstraps from p2psh nodes only, keeps them in its
-    /// table, and items travel both ways.
+    /// table, and immutable and mutable items and announcements travel both ways.
     @Test(arguments: [false, true]) func libtorrentWithItsDefaultsBootstrapsFromP2PSH(enforcingNodeIDs: Bool) async throws {
         try await withNetworkLab(hosts: 5) { lab in
             let shells = try await startNetwork(lab, count: 4)
@@ -126,6 +126,16 @@ import TestSupport
                 libtorrent.send("GET \(target)\n")
                 #expect(try await libtorrent.waitForLine(containing: "ITEM \(target)", timeout: 30)
                     .hasSuffix(" from p2psh in a namespace"))
+
+                // Mutable items, salted, both ways.
+                libtorrent.send("MPUT lt-salt mutable from libtorrent\n")
+                let mput = try await libtorrent.waitForLine(containing: "MPUT ", timeout: 30).split(separator: " ")
+                let theirItem = try await shells[0].result("get \(mput[1]) --salt lt-salt")
+                #expect((theirItem["values"] as? [[String: Any]])?.first?["text"] as? String == "mutable from libtorrent")
+                let mutable = try await shells[2].result("put --salt p2psh-salt mutable from p2psh")
+                let publicKey = try #require(mutable["public_key"] as? String)
+                libtorrent.send("MGET \(publicKey) p2psh-salt\n")
+                #expect(try await libtorrent.waitForLine(containing: "MITEM ", timeout: 30) == "MITEM 1 mutable from p2psh")
 
                 // Announcements both ways: p2psh's reach libtorrent's get_peers, libtorrent's torrent p2psh's swarm.
                 let ourHash = "0123456789abcdef0123456789abcdef01234567", theirs = "fedcba9876543210fedcba9876543210fedcba98"
