@@ -82,14 +82,22 @@ extension ProtocolEngine {
         let key = try query.arguments.nodeID("key")
         var response = closeNodes(to: key, for: query, now: now)
         response["token"] = .bytes(tokens.token(for: query.sender))
-        response["num"] = .integer(Int64(storedValues.count(at: key)))
+        response["num"] = .integer(Int64(heldValues(at: key).count))
         return response
+    }
+
+    /// The values this node answers for `key`: those stored here, and its own (a first node's
+    /// values, kept here until it has peers, are found this way).
+    func heldValues(at key: NodeID) -> [[UInt8]] {
+        let stored = storedValues.values(at: key)
+        let own = publishedValues.values(at: key).filter { !storedValues.contains($0, at: key) }
+        return stored + own
     }
 
     private mutating func answerGetValue(_ query: InboundQuery) throws(KRPCError) -> BencodeDictionary {
         let key = try query.arguments.nodeID("key")
         let wanted = Int(try query.arguments.optionalInteger("num", in: 0...Int64(Int32.max)) ?? 0)
-        var values = storedValues.values(at: key)
+        var values = heldValues(at: key)
         if wanted > 0 { values = Array(values.shuffled(using: &random).prefix(wanted)) }
         var response = BencodeDictionary()
         response["values"] = .list(fitting(values))

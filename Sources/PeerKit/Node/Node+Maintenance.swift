@@ -30,6 +30,9 @@ extension Node {
                 group.addTask { _ = await self.query(.ping, to: entry.address, expecting: entry.id) }
             }
         }
-        if engine.table.count > 0 { await fillTable() }
+        if engine.table.count > 0 {
+            await fillTable()
+            await publishKeptValues()
+        }
     }
 }

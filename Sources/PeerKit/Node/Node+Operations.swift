@@ -4,8 +4,21 @@ extension Node {
     public func join(_ address: NodeAddress) async throws(NodeError) -> JoinResult {
         let answer = try await ping(address)
         await fillTable()
+        await publishKeptValues()
         return JoinResult(contact: answer.contact, knownNodes: engine.table.count)
     }
+
+    /// Publishes the values `store` kept here while this node knew no peers (a lone first node).
+    func publishKeptValues() async {
+        for record in engine.publishedValues.records where record.refreshedAt == Self.keptHere {
+            let result = await publish(record.value, at: record.key)
+            if !result.storedOn.isEmpty { engine.recordPublished(record.value, at: record.key, now: now) }
+        }
+    }
+
+    /// The refresh time of a value kept here before any peer was known: due at once, wherever
+    /// it is checked (a join, a checkpoint, a restart).
+    static let keptHere = Timestamp(seconds: 0)
 
     /// One KRPC ping: whether the node at `address` answers, with what id and version, how
     /// fast, and at what address it sees this node.
@@ -131,11 +144,16 @@ extension Node {
     }
 
     /// Stores a value under a key on the STORE_REDUNDANCY closest nodes, and keeps republishing it.
+    /// A node that knows no peers yet (the first node of a network) keeps the value here, where
+    /// `get` finds it, and publishes it when it joins.
     public func store(_ value: [UInt8], at key: NodeID) async throws(NodeError) -> StoreResult {
         guard value.count <= configuration.maxValueSize else {
             throw .valueTooBig(size: value.count, limit: configuration.maxValueSize)
         }
-        guard engine.table.count > 0 else { throw .noPeers }
+        guard engine.table.count > 0 else {
+            engine.recordPublished(value, at: key, now: Self.keptHere)
+            return StoreResult(storedOn: [], queries: 0, keptHere: true)
+        }
         let result = await publish(value, at: key)
         guard !Task.isCancelled else { throw .cancelled }
         guard !result.storedOn.isEmpty else {

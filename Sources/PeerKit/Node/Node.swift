@@ -149,8 +149,11 @@ public actor Node {
     /// Every value this node holds: those other nodes stored here, and its own, which it
     /// republishes (`published`). Newest first.
     public func heldValues() -> [HeldValue] {
+        // A value kept here before any peer was known has the refresh time that makes it due
+        // (``keptHere``); it is shown as stored now.
         let published = engine.publishedValues.records.map {
-            HeldValue(key: $0.key, value: $0.value, refreshedAt: $0.refreshedAt.date, published: true)
+            HeldValue(key: $0.key, value: $0.value, refreshedAt: ($0.refreshedAt == Self.keptHere ? now : $0.refreshedAt).date,
+                      published: true)
         }
         let stored = engine.storedValues.records.filter { !engine.publishedValues.contains($0.value, at: $0.key) }.map {
             HeldValue(key: $0.key, value: $0.value, refreshedAt: $0.refreshedAt.date, published: false)
@@ -178,6 +181,16 @@ public actor Node {
             HeldSwarm(infoHash: infoHash, peers: records.compactMap { NodeAddress(compact: $0.value) },
                       refreshedAt: records.map(\.refreshedAt).max()!.date)
         }.sorted { $0.refreshedAt > $1.refreshedAt }
+    }
+
+    /// Saves the routing table now, so that a node killed before its first checkpoint still
+    /// finds its peers on restart (a join calls it; checkpoints save it too).
+    public func saveRoutingTable() async {
+        do {
+            try await database.saveContacts(engine.table.entries)
+        } catch {
+            logger.error("cannot save the routing table", metadata: ["error": "\(error)"])
+        }
     }
 
     var now: Timestamp { configuration.clock.now }

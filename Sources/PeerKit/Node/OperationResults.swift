@@ -14,6 +14,8 @@ public struct StoreResult: Sendable {
     public let storedOn: [Contact]
     /// Queries sent, lookup included.
     public let queries: Int
+    /// True when no peer was known: the value is kept here and published when the node joins.
+    public var keptHere = false
 }
 
 /// What ``Node/get(_:)`` found.

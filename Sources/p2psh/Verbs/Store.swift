@@ -10,7 +10,8 @@ struct Store: Verb {
             SHA-1 of its UTF-8 bytes. The rest of the command is the value (at most 1,000 \
             bytes; quote it to keep a ';' or '#'). A key holds many values; storing the same \
             value again refreshes it. This node republishes its values before they expire, for \
-            as long as it runs.
+            as long as it runs. A node that knows no peers yet keeps the value here ('get' finds \
+            it) and publishes it when it joins, so the first node of a network can seed it.
 
             Examples:
               store greeting hello world
@@ -34,11 +35,14 @@ struct Store: Verb {
         var valueBytes: Int
         /// Addresses of the nodes that acknowledged the value.
         var storedOn: [String]
+        /// True when no peer was known: kept here, published when this node joins.
+        var keptHere: Bool
         var queries: Int
         var milliseconds: Int
 
         func lines(for console: Console) -> [String] {
             let summary = "stored on \(Formatting.count(storedOn.count, "node"))"
+                + (keptHere ? ", kept here: no peers known yet, it is published when this node joins" : "")
             return [console.decorated ? "\(DHTKey(key).usingLine)   \(summary) (\(milliseconds) ms)" : summary]
         }
     }
@@ -50,7 +54,7 @@ struct Store: Verb {
         let result = try await session.node.store(bytes, at: key.id)
         session.completer.update { $0.keys.append(key.text) }
         return Output(key: key.text, keyId: key.id.hex, hashed: key.isHashed, valueBytes: bytes.count,
-                      storedOn: result.storedOn.map { "\($0.address)" }, queries: result.queries,
+                      storedOn: result.storedOn.map { "\($0.address)" }, keptHere: result.keptHere, queries: result.queries,
                       milliseconds: Formatting.milliseconds(since: started))
     }
 }
