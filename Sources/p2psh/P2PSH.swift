@@ -85,8 +85,21 @@ struct P2PSH: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Log protocol activity to stderr.")
     var verbose = false
 
+    /// The word before `script` on the command line when it looks like an option that took it
+    /// as its value (not one of p2psh's flags) and no such file exists: an unknown option.
+    private static func optionBefore(_ script: String?) -> String? {
+        let arguments = CommandLine.arguments
+        guard let script, script != "-", !FileManager.default.fileExists(atPath: script),
+              let index = arguments.lastIndex(of: script), index > 1 else { return nil }
+        let previous = arguments[index - 1]
+        let flags: Set = ["-k", "--keep-going", "--json", "--ephemeral", "--no-announce", "--enforce-node-id", "-v", "--verbose"]
+        return previous.hasPrefix("-") && previous != "--" && !flags.contains(previous) ? previous : nil
+    }
+
     func validate() throws {
         guard commands == nil || script == nil else {
+            // `-n 5 -c stats`: the parser took the value of an unknown option for the script.
+            if let unknown = Self.optionBefore(script) { throw ValidationError("unknown option '\(unknown)'") }
             throw ValidationError("give either -c COMMANDS or a script file, not both")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }

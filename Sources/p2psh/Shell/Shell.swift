@@ -220,7 +220,8 @@ struct Shell {
 
     static func unknownVerbMessage(_ name: String) -> String {
         let hint = VerbRegistry.hint(for: name).map { ": \($0)" } ?? ""
-        return "unknown command '\(name)'\(hint) (type 'help' for the list)"
+        let shown = name.printable.count <= 48 ? name.printable : String(name.printable.prefix(40)) + "…"
+        return "unknown command '\(shown)'\(hint) (type 'help' for the list)"
     }
 
     static func usage(of type: any Verb.Type) -> String {

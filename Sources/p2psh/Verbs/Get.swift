@@ -29,6 +29,7 @@ struct Get: Verb {
     var salt: String?
 
     func validate() throws {
+        try DHTKey.validate(key)
         if salt != nil, [UInt8](hex: key)?.count != 32 {
             throw ValidationError("--salt goes with a public key of 64 hex digits (what 'stats' shows as item key)")
         }
@@ -83,8 +84,8 @@ struct Get: Verb {
         let (result, found) = (try await values, await item)
         session.completer.update { $0.keys.append(dhtKey.text) }
         guard !result.values.isEmpty || found?.item != nil else {
-            throw ShellError("no value under '\(dhtKey.text)' (\((result.queries + (found?.queries ?? 0))) queries in "
-                + "\(Formatting.milliseconds(since: started)) ms): store one with 'store \(dhtKey.text) VALUE'")
+            throw ShellError("no value under '\(dhtKey.shown)' (\((result.queries + (found?.queries ?? 0))) queries in "
+                + "\(Formatting.milliseconds(since: started)) ms): store one with 'store KEY VALUE'")
         }
         return output(key: dhtKey.text, id: dhtKey.id, hashed: dhtKey.isHashed, values: result.values, item: found?.item,
                       sources: result.sources + (found?.sources ?? 0), queries: result.queries + (found?.queries ?? 0),

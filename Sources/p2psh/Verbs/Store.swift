@@ -25,6 +25,8 @@ struct Store: Verb {
     @Argument(parsing: .remaining, help: "The value: the rest of the command.")
     var value: [String]
 
+    func validate() throws { try DHTKey.validate(key) }
+
     struct Output: VerbOutput {
         /// The key as typed.
         var key: String

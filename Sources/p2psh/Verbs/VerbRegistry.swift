@@ -30,6 +30,8 @@ enum VerbRegistry {
         "g": "did you mean 'get'?", "ls": "did you mean 'files' (or 'values')?",
         "download": "did you mean 'fetch'?", "bootstrap": "did you mean 'join'?", "connect": "did you mean 'join'?",
         "info": "did you mean 'stats'?",
+        "h": "did you mean 'help'?", "?": "did you mean 'help'?",
+        "q": "did you mean 'quit'?", "x": "did you mean 'exit'?",
     ]
 
     /// What to suggest for a word that is not a verb: the hint for a habit from another

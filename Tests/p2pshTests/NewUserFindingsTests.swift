@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import p2psh
+
+/// Smaller things a new user hit (issue 20), each pinned.
+@Suite struct NewUserFindingsTests {
+    @Test func wordsFromDhtnodeAndRedisCliGetAHint() {
+        #expect(VerbRegistry.hint(for: "q") == "did you mean 'quit'?")
+        #expect(VerbRegistry.hint(for: "x") == "did you mean 'exit'?")
+        #expect(VerbRegistry.hint(for: "h") == "did you mean 'help'?")
+        #expect(VerbRegistry.hint(for: "?") == "did you mean 'help'?")
+    }
+
+    @Test func aLongKeyIsNotEchoedWhole() {
+        let key = DHTKey(String(repeating: "k", count: 5000))
+        #expect(key.usingLine.count < 120 && key.usingLine.contains("(5000 characters)"))
+        #expect(Shell.unknownVerbMessage(String(repeating: "z", count: 5000)).count < 120)
+    }
+
+    @Test func anUnknownOptionIsNamedEvenWhenItsValueLooksLikeAScript() async throws {
+        let run = try await ChildProcess.run(TestPaths.p2psh, ["-n", "5", "-c", "stats"])
+        #expect(run.status == 64 && run.stderr.contains("unknown option '-n'"), "\(run.stderr)")
+        let both = try await ChildProcess.run(TestPaths.p2psh, ["-k", "5", "-c", "stats"])
+        #expect(both.status == 64 && both.stderr.contains("give either -c COMMANDS or a script file, not both"))
+    }
+
+    @Test func anEmptyKeyIsRefusedAndControlBytesAreNeverEchoed() async throws {
+        let run = try await p2psh(["--ephemeral", "--port", "0", "-k", "-c", "store \"\" v; get \"\""], input: "")
+        #expect(run.status == 1)
+        #expect(run.stderr.components(separatedBy: "the key is empty: give a name, or 40 hex digits").count == 3, "\(run.stderr)")
+        let escape = try await p2psh(["--ephemeral", "--port", "0"], input: "bo\u{1b}[31mgus\n")
+        #expect(escape.stderr.contains("unknown command 'bo\\x1b[31mgus'"), "\(escape.stderr)")
+        #expect(!escape.stderr.contains("\u{1b}[31m"), "no raw escape reaches the terminal")
+    }
+}
