@@ -2,8 +2,7 @@
 extension ProtocolEngine {
     /// A node answered us: it is good. Insert it, or ask the full bucket's oldest node to prove it is alive.
     mutating func noteResponder(_ contact: Contact, now: Timestamp) {
-        guard isAllowed(contact.address), !isOwnAddress(contact.address), admitsID(contact.id, at: contact.address)
-        else { return }
+        guard isPeerAddress(contact.address), admitsID(contact.id, at: contact.address) else { return }
         recentAddresses.note(contact.address)
         guard case .bucketFull(let oldest) = table.insert(contact, now: now) else { return }
         if preferVerified(contact, now: now) { return }
@@ -20,7 +19,7 @@ extension ProtocolEngine {
     /// A node queried us. Known nodes are refreshed; unknown ones are pinged first, and enter
     /// the table only by answering, so a forged source address cannot fill the table.
     mutating func noteQuerier(_ contact: Contact, now: Timestamp) {
-        guard isAllowed(contact.address), contact.id != id, !isOwnAddress(contact.address) else { return }
+        guard isPeerAddress(contact.address), contact.id != id else { return }
         recentAddresses.note(contact.address)
         if table.entry(for: contact.id) != nil {
             table.touch(contact, now: now)
@@ -62,7 +61,7 @@ extension ProtocolEngine {
         if seeds.count < count {
             seeds += table.closest(to: target, count: count - seeds.count) { !isGood($0, now: now) }
         }
-        return seeds.map(\.contact).filter { !isOwnAddress($0.address) }
+        return seeds.map(\.contact).filter { isPeerAddress($0.address) }
     }
 
     /// Whether a node's id follows its address (BEP 42); a node that does not is counted, and
@@ -99,6 +98,10 @@ extension ProtocolEngine {
         logger.info("took a node id that follows our address (BEP 42)", metadata: ["id": "\(id.hex)", "address": "\(address)"])
     }
 
+    /// Whether a node at `address` may enter the table and be queried: an allowed address that
+    /// is not this node's own.
+    func isPeerAddress(_ address: NodeAddress) -> Bool { isAllowed(address) && !isOwnAddress(address) }
+
     /// Whether `address` is this node's own: its socket's address, or the address other nodes
     /// see it at. A node handed out under an old id of ours must not be queried or counted.
     func isOwnAddress(_ address: NodeAddress) -> Bool {
@@ -115,6 +118,9 @@ extension ProtocolEngine {
             addressVotes.removeValue(forKey: any)
         }
         addressVotes[voter] = observed
+        var counts: [NodeAddress: Int] = [:]
+        for address in addressVotes.values { counts[address, default: 0] += 1 }
+        addressTally = counts.max { $0.value < $1.value }.map { ($0.key, $0.value) }
         adoptCompliantID(now: now)
     }
 }

@@ -65,6 +65,8 @@ struct ProtocolEngine {
     var methodSupport = MethodSupport()
     /// What each recent responder said our address is (BEP 42 `ip`).
     var addressVotes: [NodeAddress: NodeAddress] = [:]
+    /// The most common of `addressVotes` and its count.
+    var addressTally: (address: NodeAddress, votes: Int)?
     /// Addresses of nodes that queried us, being pinged before they may enter the table.
     var verifying: Set<NodeAddress> = []
     /// Ids of full buckets' oldest nodes being pinged to see if they can be replaced.
@@ -220,12 +222,9 @@ struct ProtocolEngine {
     /// The address most recent responders agree we have.
     var externalAddress: NodeAddress? { externalAddressVote?.address }
 
-    /// The address most recent responders agree we have, and how many of them say so.
-    var externalAddressVote: (address: NodeAddress, votes: Int)? {
-        var counts: [NodeAddress: Int] = [:]
-        for address in addressVotes.values { counts[address, default: 0] += 1 }
-        return counts.max { $0.value < $1.value }.map { ($0.key, $0.value) }
-    }
+    /// The address most recent responders agree we have, and how many of them say so: tallied
+    /// when a vote comes (``recordAddressVote(_:from:now:)``), since every datagram asks it.
+    var externalAddressVote: (address: NodeAddress, votes: Int)? { addressTally }
 
     /// Counters, sizes and addresses, for `stats`.
     var statistics: NodeStats {

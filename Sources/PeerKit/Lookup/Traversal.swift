@@ -23,6 +23,12 @@ struct TraversalResult<Reply: Sendable>: Sendable {
     var lookedPast = 0
     /// The round trips this lookup measured, for the node to learn from.
     var roundTrips: [Duration] = []
+    /// The closest responders that gave a write token (`token` reads it from a reply), closest
+    /// first, with their tokens: where a store, a put or an announcement goes.
+    func tokens(_ token: KeyPath<Reply, [UInt8]?>) -> [(contact: Contact, token: [UInt8])] {
+        closest.compactMap { responder in responder.reply[keyPath: token].map { (responder.contact, $0) } }
+    }
+
     /// The answer that ended the lookup early (``Traversal/run(seeds:excluding:eligible:stop:query:)``'s `stop`).
     var stoppedBy: Responder?
 }

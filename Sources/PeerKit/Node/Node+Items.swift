@@ -79,7 +79,7 @@ extension Node {
             if !signature.salt.isEmpty { arguments["salt"] = .bytes(signature.salt) }
             if let cas { arguments["cas"] = .integer(cas) }
         }
-        let candidates = lookup.closest.compactMap { responder in responder.reply.token.map { (responder.contact, $0) } }
+        let candidates = lookup.tokens(\.token)
         let fixed = arguments
         let (stored, queried) = await ValueLookup.store(to: candidates, redundancy: configuration.k) { contact, token in
             var arguments = fixed

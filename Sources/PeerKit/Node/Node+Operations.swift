@@ -140,7 +140,7 @@ extension Node {
     /// The contacts a lookup may query: allowed addresses, never this node's own (handed out
     /// under an old id of ours, it would be queried and counted as another node).
     func allowed(_ contacts: [Contact]) -> [Contact] {
-        contacts.filter { engine.isAllowed($0.address) && !engine.isOwnAddress($0.address) }
+        contacts.filter { engine.isPeerAddress($0.address) }
     }
 
     /// Stores a value under a key on the STORE_REDUNDANCY closest nodes, and keeps republishing it.
@@ -168,8 +168,7 @@ extension Node {
     /// (file sharing's name records, which it announces again itself).
     package func publish(_ value: [UInt8], at key: NodeID) async -> StoreResult {
         let lookup = await findValue(key)
-        let candidates = lookup.closest.compactMap { responder in responder.reply.token.map { (responder.contact, $0) } }
-        let (stored, queried) = await ValueLookup.store(to: candidates, redundancy: configuration.storeRedundancy) {
+        let (stored, queried) = await ValueLookup.store(to: lookup.tokens(\.token), redundancy: configuration.storeRedundancy) {
             contact, token in
             let arguments: BencodeDictionary = ["key": .bytes(key.bytes), "value": .bytes(value), "token": .bytes(token)]
             if case .response = await self.query(.storeValue, arguments, to: contact.address, expecting: contact.id) {

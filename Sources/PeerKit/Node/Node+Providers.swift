@@ -42,7 +42,7 @@ extension Node {
 
     private func sendAnnouncements(_ infoHash: InfoHash, port: UInt16?) async -> StoreResult {
         let lookup = await getPeers(infoHash) { _ in }
-        let targets = lookup.closest.compactMap { responder in responder.reply.map { (responder.contact, $0) } }
+        let targets = lookup.tokens(\.self)
         var fixed: BencodeDictionary = ["info_hash": .bytes(infoHash.bytes),
                                         "port": .integer(Int64(port ?? localAddress?.port ?? 1))]
         if port == nil { fixed["implied_port"] = 1 }
