@@ -58,6 +58,7 @@ _p2psh() {
         '--rate-limit[DHT queries a second answered per source address; more get no answer. 0 = no limit.]:n:'
         '--storage-limit[MiB of memory that values and peers other nodes store here may take; when full, the source holding the most gives way.]:mib:'
         '--enforce-node-id[Refuse nodes whose ids do not follow their IP address (BEP 42), as libtorrent'\''s dht_enforce_node_id does.]'
+        '--max-peers[Most nodes the routing table holds (default\: no cap); newcomers to a full table wait as replacements for nodes that fail.]:n:'
         '(--verbose -v)'{--verbose,-v}'[Log protocol activity to stderr.]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'

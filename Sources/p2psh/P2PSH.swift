@@ -82,6 +82,10 @@ struct P2PSH: ParsableCommand {
     @Flag(help: "Refuse nodes whose ids do not follow their IP address (BEP 42), as libtorrent's dht_enforce_node_id does.")
     var enforceNodeId = false
 
+    @Option(help: ArgumentHelp("Most nodes the routing table holds (default: no cap); newcomers to a full "
+                               + "table wait as replacements for nodes that fail.", valueName: "n"))
+    var maxPeers: Int?
+
     @Flag(name: .shortAndLong, help: "Log protocol activity to stderr.")
     var verbose = false
 
@@ -115,6 +119,7 @@ struct P2PSH: ParsableCommand {
         guard (1...1 << 20).contains(storageLimit) else {
             throw ValidationError("--storage-limit must be between 1 and 1048576 (MiB)")
         }
+        if let maxPeers, maxPeers < 1 { throw ValidationError("--max-peers must be at least 1") }
         guard (1...64).contains(maxHistory) else { throw ValidationError("--max-history must be between 1 and 64") }
         if let secret, secret.utf8.count < 16 {
             throw ValidationError("--secret must be at least 16 characters: a short secret can be guessed")
@@ -176,6 +181,7 @@ struct P2PSH: ParsableCommand {
         configuration.queryRateLimit = rateLimit
         configuration.storageLimit = storageLimit << 20
         configuration.enforceNodeID = enforceNodeId
+        if let maxPeers { configuration.routingTableCapacity = maxPeers }
         configuration.storage = dataDirectory.map(StorageLocation.directory) ?? .ephemeral
         let settings = configuration
         let sharing = try starting(console) { try sharingConfiguration(dataDirectory: dataDirectory) }

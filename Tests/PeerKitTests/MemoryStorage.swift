@@ -8,6 +8,7 @@ final class MemoryStorage: NodeStorage {
         var nodeID: NodeID?
         var contacts: [NodeEntry] = []
         var values: [ValueTable: [ValueStore.Record]] = [:]
+        var bans: [(rule: BanRule, until: Timestamp?)] = []
     }
 
     private let state = Mutex(State())
@@ -20,13 +21,15 @@ final class MemoryStorage: NodeStorage {
         state.withLock { state in
             StoredState(nodeID: state.nodeID, contacts: state.contacts, storedValues: state.values[.stored] ?? [],
                         publishedValues: state.values[.published] ?? [], storedItems: state.values[.items] ?? [],
-                        publishedItems: state.values[.publishedItems] ?? [])
+                        publishedItems: state.values[.publishedItems] ?? [], bans: state.bans)
         }
     }
 
     func saveNodeID(_ id: NodeID) throws(NodeError) { state.withLock { $0.nodeID = id } }
 
     func saveContacts(_ entries: [NodeEntry]) async throws { state.withLock { $0.contacts = entries } }
+
+    func saveBans(_ bans: [(rule: BanRule, until: Timestamp?)]) async throws { state.withLock { $0.bans = bans } }
 
     func apply(_ changes: [ValueChange]) async { record(changes) }
 

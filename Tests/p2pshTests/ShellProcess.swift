@@ -20,19 +20,24 @@ struct ShellProcess {
 
     var address: String { "127.0.0.1:\(port)" }
 
-    /// Runs `command` and returns what it printed: everything up to the `stats` sent after it.
+    /// Runs `command` and returns what it printed: everything before the `stats` sent after it
+    /// (whose plain output runs, sorted, from `admin_secret` to `values_published`).
     func output(of command: String, timeout: Double = 10) async throws -> String {
         let before = child.stdout.utf8.count
         child.send("\(command)\nstats\n")
+        let blocks = command.split(separator: " ").first == "stats" ? 2 : 1
         var printed = ""
         _ = await eventually(timeout: .seconds(timeout)) {
             printed = String(decoding: child.stdout.utf8.dropFirst(before), as: UTF8.self)
-            return printed.contains("udp_address ")
+            let parts = printed.components(separatedBy: "values_published ")
+            return parts.count > blocks && parts[blocks].contains("\n")
         }
-        guard let end = printed.range(of: "uptime_seconds ") else {
+        let starts = printed.ranges(of: "admin_secret ")
+        let parts = printed.components(separatedBy: "values_published ")
+        guard parts.count > blocks, parts[blocks].contains("\n"), starts.count >= blocks else {
             throw ChildProcess.Timeout(description: "'\(command)' printed no result within \(timeout) s: \(printed)")
         }
-        return String(printed[..<end.lowerBound])
+        return String(printed[..<starts[starts.count - 1].lowerBound])
     }
 
     func exit() async throws -> Int32 {

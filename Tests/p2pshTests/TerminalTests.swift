@@ -102,6 +102,23 @@ import TestSupport
         _ = try await seed.exit()
     }
 
+    @Test func tabCompletesBansForUnbanAndTableNodesForForget() async throws {
+        let seed = try await ShellProcess.start()
+        defer { seed.child.terminate() }
+        let transcript = try await drive(["--ephemeral", "--host", "127.0.0.1", "--port", "0", "--bootstrap", seed.address], [
+            ["expect": "joined \(seed.address)"], ["expect": "p2psh> "],
+            ["send": "ban 198.51.100.0/24\r"], ["expect": "banned 198.51.100.0/24"], ["expect": "p2psh> "],
+            // The ban was never typed after 'unban': it comes from the bans in force.
+            ["send": "unban 19"], ["sleep": 0.2], ["send": "\t"], ["sleep": 0.2], ["send": "\r"],
+            ["expect": "lifted the ban on 198.51.100.0/24"], ["expect": "p2psh> "],
+            ["send": "forget 127.0"], ["sleep": 0.2], ["send": "\t"], ["sleep": 0.2], ["send": "\r"],
+            ["expect": "at \(seed.address)"], ["expect": "p2psh> "],
+            ["send": "exit\r"], ["exit": 0],
+        ])
+        #expect(!transcript.contains("error:"), "\(transcript)")
+        _ = try await seed.exit()
+    }
+
     @Test func manyCandidatesAreListedOnlyAfterAskingAsBashDoes() async throws {
         let directory = TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

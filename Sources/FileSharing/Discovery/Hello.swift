@@ -25,9 +25,19 @@ extension FileSharingPeer {
         neighbourTable.values.sorted { $0.lastSeen > $1.lastSeen }
     }
 
-    /// Forgets a neighbour that stopped answering.
-    func forgetNeighbour(_ id: NodeID) {
-        neighbourTable[id] = nil
+    /// Forgets a neighbour (one that stopped answering, or one the operator named); true if it was one.
+    @discardableResult
+    public func forgetNeighbour(_ id: NodeID) -> Bool {
+        neighbourNames[id] = nil
+        return neighbourTable.removeValue(forKey: id) != nil
+    }
+
+    /// Forgets the neighbours whose DHT or HTTP address `matches` (a `forget`, a ban); returns how many.
+    @discardableResult
+    public func forgetNeighbours(where matches: (NodeAddress) -> Bool) -> Int {
+        let matching = neighbourTable.values.filter { matches($0.httpAddress) || matches($0.nodeAddress) }
+        for neighbour in matching { forgetNeighbour(neighbour.id) }
+        return matching.count
     }
 
     /// Adds `hello` to the node's methods: the answer carries our HTTP port, and a sender
@@ -37,7 +47,7 @@ extension FileSharingPeer {
         await node.register(Self.helloMethod) { [weak self] arguments, sender throws(KRPCError) in
             if let theirs = try arguments.optionalInteger("port", in: 1...65535), let self {
                 let address = NodeAddress(host: sender.address.host, port: UInt16(theirs))
-                Task { await self.recordNeighbour(sender.id, at: address) }
+                Task { await self.recordNeighbour(sender.id, at: address, node: sender.address) }
             }
             return ["port": .integer(port)]
         }
@@ -49,15 +59,15 @@ extension FileSharingPeer {
         guard case .response(let responder, let reply) = await node.query(Self.helloMethod, arguments, to: address),
               let port = try? reply.optionalInteger("port", in: 1...65535)
         else { return }
-        recordNeighbour(responder.id, at: NodeAddress(host: address.host, port: UInt16(port)))
+        recordNeighbour(responder.id, at: NodeAddress(host: address.host, port: UInt16(port)), node: address)
     }
 
-    private func recordNeighbour(_ id: NodeID, at httpAddress: NodeAddress) {
+    private func recordNeighbour(_ id: NodeID, at httpAddress: NodeAddress, node nodeAddress: NodeAddress) {
         guard id != node.id, node.configuration.allowLocalAddresses || !httpAddress.isLocal else { return }
         if neighbourTable[id] == nil, neighbourTable.count >= Self.maxNeighbours,
            let oldest = neighbourTable.values.min(by: { $0.lastSeen < $1.lastSeen }) {
             neighbourTable[oldest.id] = nil
         }
-        neighbourTable[id] = Neighbour(id: id, httpAddress: httpAddress, lastSeen: ContinuousClock.now)
+        neighbourTable[id] = Neighbour(id: id, httpAddress: httpAddress, nodeAddress: nodeAddress, lastSeen: ContinuousClock.now)
     }
 }

@@ -7,6 +7,8 @@ struct Neighbour: Sendable, Hashable {
     var id: NodeID
     /// Where the neighbour serves HTTP: its UDP host with the port it announced.
     var httpAddress: NodeAddress
+    /// Its DHT node's UDP address.
+    var nodeAddress: NodeAddress
     /// When it last introduced itself or answered one of our introductions.
     var lastSeen: ContinuousClock.Instant
 }

@@ -29,8 +29,8 @@ public actor FileSharingPeer {
     var announcements: [String: Announcement] = [:]
     /// Content hashes being fetched now: a second fetch of the same file waits for none, it fails.
     var fetching: Set<[UInt8]> = []
-    /// The neighbours' file names as last fetched, for completion.
-    var neighbourNames: (fetchedAt: ContinuousClock.Instant, names: [String])?
+    /// Each neighbour's file names as last fetched (nil: it did not list them), for `neighbours` and completion.
+    var neighbourNames: [NodeID: (fetchedAt: ContinuousClock.Instant, names: [String]?)] = [:]
     /// File names met on the network (name lookups, neighbour answers), newest last, for completion.
     public private(set) var seenNames: [String] = []
     var background: Task<Void, Never>?

@@ -42,6 +42,8 @@ public struct NodeStats: Sendable {
     public var storesRefused = 0
     /// Values and announced peers pushed out to make room for another source's.
     public var valuesEvicted = 0
+    /// Values dropped because the source that stored them withdrew them (`delete_value`).
+    public var valuesWithdrawn = 0
     public var packetsIn = 0
     public var packetsOut = 0
     public var bytesIn = 0
@@ -52,6 +54,10 @@ public struct NodeStats: Sendable {
     public var nonCompliantNodesSeen = 0
     /// Queries dropped unanswered because their source sent more than its rate.
     public var queriesDropped = 0
+    /// Bans in force.
+    public var bans = 0
+    /// Datagrams dropped unread because their source is banned.
+    public var bannedIn = 0
     public var methods: [String: MethodCounters] = [:]
     /// The node database, or nil when ephemeral.
     public var databasePath: String?

@@ -45,6 +45,12 @@ extension ProtocolEngine {
         publishedItems.values(at: target).first.flatMap(Item.init(storageBytes:))
     }
 
+    /// Stops republishing this node's `values` under `key` and drops them here.
+    mutating func withdraw(_ values: [[UInt8]], at key: NodeID) {
+        let removed = values.compactMap { publishedValues.remove($0, at: key, storedBy: nil) }
+        output.valueChanges += removed.map { .delete($0, from: .published) }
+    }
+
     /// Remembers that this node published a value now, so that it is republished.
     mutating func recordPublished(_ value: [UInt8], at key: NodeID, now: Timestamp) {
         publishedValues.store(value, at: key, now: now)

@@ -11,6 +11,7 @@ extension ProtocolEngine {
         case Method.findValue.rawValue: return try answerFindValue(query, now: now)
         case Method.getValue.rawValue: return try answerGetValue(query)
         case Method.storeValue.rawValue: return try answerStoreValue(query, now: now)
+        case Method.deleteValue.rawValue: return try answerDeleteValue(query)
         case Method.getItem.rawValue: return try answerGetItem(query, now: now)
         case Method.putItem.rawValue: return try answerPutItem(query, now: now)
         case Method.sampleInfohashes.rawValue: return try answerSampleInfohashes(query, now: now)
@@ -117,6 +118,19 @@ extension ProtocolEngine {
         output.valueChanges.append(.save(.init(key: key, value: value, refreshedAt: now, source: query.sender.source),
                                          in: .stored))
         return BencodeDictionary()
+    }
+
+    /// `delete_value {id, key, values, token}` → `{id, removed}`: drops the listed values under
+    /// the key that the sender's source stored, and no other source's. The token proves the
+    /// sender's address, as for a store, so a forged source cannot withdraw another's values.
+    private mutating func answerDeleteValue(_ query: InboundQuery) throws(KRPCError) -> BencodeDictionary {
+        let key = try query.arguments.nodeID("key")
+        let values = try query.arguments.byteStrings("values")
+        try checkToken(query)
+        let removed = values.prefix(64).compactMap { storedValues.remove($0, at: key, storedBy: query.sender.source) }
+        output.valueChanges += removed.map { .delete($0, from: .stored) }
+        stats.valuesWithdrawn += removed.count
+        return ["removed": .integer(Int64(removed.count))]
     }
 
     /// Counts what a store pushed out, and refuses it (202) when it found no room.

@@ -6,13 +6,13 @@ extension ProtocolEngine {
     /// - Parameters:
     ///   - expectedID: the id we believe the node has. A timeout counts a failure against it
     ///     in the routing table; an answer with another id removes it.
-    /// - Returns: the transaction id, or nil when too many queries are in flight.
+    /// - Returns: the transaction id, or nil when too many queries are in flight or the address is banned.
     mutating func startQuery(_ method: String, _ arguments: BencodeDictionary = BencodeDictionary(),
                              to address: NodeAddress, expecting expectedID: NodeID? = nil,
                              purpose: QueryPurpose = .caller, now: Timestamp) -> UInt16? {
         var arguments = arguments
         arguments["id"] = .bytes(id.bytes)
-        guard let key = transactions.reserve() else { return nil }
+        guard !bans.covers(address), let key = transactions.reserve() else { return nil }
         let datagram = KRPCMessage(transactionID: TransactionTable<PendingQuery>.bytes(key),
                                    body: .query(method: method, arguments: arguments),
                                    clientVersion: Self.clientVersion).encoded()
@@ -41,6 +41,7 @@ extension ProtocolEngine {
         }
         if now >= nextStabilize { stabilize(now: now) }
         if now >= nextCheckpoint { checkpoint(now: now) }
+        if let end = bans.nextExpiry, now >= end { expireBans(now: now) }
     }
 
     /// A query unanswered at its first resend counts a failure against its node at once, so the

@@ -91,7 +91,7 @@ extension ProtocolEngine {
               !SecureNodeID.isCompliant(id, for: address.host) else { return }
         let entries = table.entries
         id = SecureNodeID.compliantID(for: address.host, using: &random)
-        table = RoutingTable(ownID: id, k: configuration.k, now: now)
+        table = RoutingTable(ownID: id, k: configuration.k, capacity: configuration.routingTableCapacity, now: now)
         for entry in entries where entry.id != id { _ = table.insert(entry.contact, now: entry.seenAt) }
         stats.nodeID = id
         output.adoptedID = id

@@ -25,6 +25,8 @@ struct ProtocolEngine {
         var earliestNewDeadline: Timestamp?
         /// A new node id the engine took (BEP 42): save it.
         var adoptedID: NodeID?
+        /// Bans were added, lifted or ended: save them.
+        var bansChanged = false
     }
 
     /// Client name and version sent in `v`: "PK" and 0.1.
@@ -57,6 +59,8 @@ struct ProtocolEngine {
     var tokens: WriteTokens
     /// Queries over a source's rate get no answer.
     var limiter: QueryLimiter
+    /// Sources the operator banned: nothing from them is read, nothing is sent to them.
+    var bans = BanList()
     var transactions: TransactionTable<PendingQuery>
     var stats: NodeStats
     /// Handlers of methods added from outside the core, by method name.
@@ -92,7 +96,7 @@ struct ProtocolEngine {
         self.id = id
         self.configuration = configuration
         self.logger = logger
-        self.table = RoutingTable(ownID: id, k: configuration.k, now: now)
+        self.table = RoutingTable(ownID: id, k: configuration.k, capacity: configuration.routingTableCapacity, now: now)
         self.storedValues = ValueStore(maxBytes: configuration.valueStorageLimit)
         self.publishedValues = ValueStore(maxBytes: .max, maxValuesPerKey: .max)
         self.announcedPeers = ValueStore(maxBytes: configuration.peerStorageLimit, maxValuesPerKey: 1000)
@@ -105,7 +109,8 @@ struct ProtocolEngine {
         self.nextCheckpoint = now + configuration.firstCheckpoint
         self.nextStabilize = now + configuration.stabilizeInterval
         self.random = random
-        for entry in state.contacts where entry.id != id {
+        for ban in state.bans { _ = bans.insert(ban.rule, until: ban.until) }
+        for entry in state.contacts where entry.id != id && !bans.covers(entry.address) {
             _ = table.insert(entry.contact, now: entry.seenAt)
         }
         output.valueChanges = Self.reload(state.storedValues, into: &storedValues).map { .delete($0, from: .stored) }
@@ -133,7 +138,8 @@ struct ProtocolEngine {
 
     /// The next moment ``advance(to:)`` has work: a resend, a timeout, the stabilizer or the checkpoint.
     var nextDeadline: Timestamp {
-        transactions.values.reduce(min(nextCheckpoint, nextStabilize)) { min($0, $1.nextDeadline) }
+        let upkeep = min(nextCheckpoint, nextStabilize, bans.nextExpiry ?? nextCheckpoint)
+        return transactions.values.reduce(upkeep) { min($0, $1.nextDeadline) }
     }
 
     // MARK: Inbound
@@ -142,6 +148,10 @@ struct ProtocolEngine {
     mutating func receive(_ datagram: UnsafeRawBufferPointer, from sender: NodeAddress, now: Timestamp) -> [UInt8]? {
         stats.packetsIn += 1
         stats.bytesIn += datagram.count
+        if bans.covers(sender) {
+            stats.bannedIn += 1
+            return nil
+        }
         guard datagram.count <= Self.maxInboundDatagram, sender.port != 0 else {
             stats.malformedIn += 1
             return nil
@@ -216,7 +226,7 @@ struct ProtocolEngine {
     }
 
     func isAllowed(_ address: NodeAddress) -> Bool {
-        address.port != 0 && (configuration.allowLocalAddresses || !address.isLocal)
+        address.port != 0 && (configuration.allowLocalAddresses || !address.isLocal) && !bans.covers(address)
     }
 
     /// The address most recent responders agree we have.
@@ -242,6 +252,7 @@ struct ProtocolEngine {
         snapshot.storageLimit = configuration.storageLimit
         snapshot.externalAddress = externalAddress
         snapshot.nonCompliantNodesSeen = nonCompliantSeen.count
+        snapshot.bans = bans.rules.count
         return snapshot
     }
 }

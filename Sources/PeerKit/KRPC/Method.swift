@@ -1,5 +1,5 @@
-/// The KRPC methods the DHT core speaks: BEP 5's four, Khashmir's store, BEP 44's items and
-/// BEP 51's samples. Others
+/// The KRPC methods the DHT core speaks: BEP 5's four, Khashmir's store (and p2psh's
+/// `delete_value`), BEP 44's items and BEP 51's samples. Others
 /// (file sharing's `hello`) are registered with ``Node/register(_:handler:)``.
 enum Method: String, Sendable, CaseIterable {
     case ping
@@ -9,6 +9,8 @@ enum Method: String, Sendable, CaseIterable {
     case findValue = "find_value"
     case getValue = "get_value"
     case storeValue = "store_value"
+    /// p2psh's withdrawal: drop values the sender stored (`unstore`).
+    case deleteValue = "delete_value"
     /// BEP 44: read an item.
     case getItem = "get"
     /// BEP 44: write an item.

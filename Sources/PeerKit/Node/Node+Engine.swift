@@ -33,6 +33,7 @@ extension Node {
     package func query(_ method: String, _ arguments: BencodeDictionary = BencodeDictionary(), to address: NodeAddress,
                        expecting expectedID: NodeID? = nil) async -> QueryOutcome {
         guard !closed, !Task.isCancelled else { return .cancelled }
+        if engine.bans.covers(address) { return .error(.server("\(address) is banned here")) }
         guard let key = engine.startQuery(method, arguments, to: address, expecting: expectedID, now: now) else {
             return .error(.server("too many queries in flight"))
         }
@@ -68,6 +69,7 @@ extension Node {
             writeValueChanges()
         }
         if let work = output.maintenance { startMaintenance(work) }
+        if output.bansChanged { saveBans() }
         if let adopted = output.adoptedID {
             identity.withLock { $0 = adopted }
             do { try database.saveNodeID(adopted) } catch { logger.error("cannot save the new node id", metadata: ["error": "\(error)"]) }

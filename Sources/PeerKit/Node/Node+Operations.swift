@@ -40,6 +40,9 @@ extension Node {
 
     /// Fails at once for an address this node cannot send to, instead of waiting out a timeout.
     private func checkReachable(_ address: NodeAddress) throws(NodeError) {
+        if let rule = engine.bans.rule(covering: address) {
+            throw .banned("\(address) is banned (\(rule)): 'unban \(rule)' to reach it again")
+        }
         guard address.port != 0 else {
             throw .unreachable("\(address): port 0 is not a port a node can listen on (use 1 to 65535)")
         }

@@ -42,6 +42,9 @@ public actor Node {
     /// Value changes waiting for the database, and the batch being written, if any.
     var pendingValueWrites = PendingValueWrites()
     var valueWriting: Task<Void, Never>?
+    /// The last write of the bans, and why it failed, if it did.
+    var banSaving: Task<Void, Never>?
+    var banSaveFailure: String?
     /// How long lookups wait on a node before looking past it, learned from the round trips
     /// lookups saw: from a query's start to its answer reaching the lookup, scheduling included.
     var lookupRoundTrips: RoundTripEstimator

@@ -101,6 +101,12 @@ public struct NodeConfiguration: Sendable {
     /// a compliant id itself once it knows its address, and prefers compliant nodes in full buckets.
     public var enforceNodeID = false
 
+    /// The most nodes the routing table holds (btpeer's max-peers; `--max-peers`): a node on a
+    /// small machine, or one that should know few others, caps it. A full table keeps newcomers
+    /// only as candidates for the places of nodes that fail. No cap by default: the table's
+    /// size follows the network's (about 8 · log2 of its node count).
+    public var routingTableCapacity = Int.max
+
     /// Queries a second answered per source (an IP address; an address and port on loopback),
     /// with a burst of a quarter of that, and 16 times that from all sources together (with a
     /// second's worth of burst). Queries over it get no answer. 0 turns the limit off

@@ -13,6 +13,10 @@ public enum NodeError: Error, Sendable, Equatable, CustomStringConvertible {
     case unreachable(String)
     /// No node accepted a store.
     case storeFailed(String)
+    /// The address is banned here.
+    case banned(String)
+    /// Nothing of what was named is here.
+    case notFound(String)
     case cancelled
 
     public var description: String {
@@ -26,6 +30,8 @@ public enum NodeError: Error, Sendable, Equatable, CustomStringConvertible {
             "value is \(size.formatted()) bytes, the limit is \(limit.formatted())"
         case .unreachable(let message): message
         case .storeFailed(let message): message
+        case .banned(let message): message
+        case .notFound(let message): message
         case .cancelled: "cancelled"
         }
     }

@@ -18,6 +18,18 @@ public struct StoreResult: Sendable {
     public var keptHere = false
 }
 
+/// What ``Node/unstore(_:value:)`` withdrew.
+public struct UnstoreResult: Sendable {
+    /// This node's values that it stopped republishing and dropped.
+    public let values: [[UInt8]]
+    /// The holders that dropped at least one of them.
+    public let droppedBy: [Contact]
+    /// The closest nodes asked to drop them.
+    public let asked: Int
+    /// Queries sent, lookup included.
+    public let queries: Int
+}
+
 /// What ``Node/get(_:)`` found.
 public struct GetResult: Sendable {
     /// Distinct values, those held here first.

@@ -16,4 +16,9 @@ struct RecentAddresses: Sendable {
         addresses.insert(address, at: 0)
         if addresses.count > capacity { addresses.removeLast(addresses.count - capacity) }
     }
+
+    /// Drops the addresses that `matches` (a ban, a `forget`).
+    mutating func removeAll(where matches: (NodeAddress) -> Bool) {
+        addresses.removeAll(where: matches)
+    }
 }

@@ -22,11 +22,15 @@ struct RoutingTable: Sendable {
 
     let ownID: NodeID
     let k: Int
+    /// The most entries the table holds (`--max-peers`); a full table keeps newcomers only
+    /// as replacement candidates.
+    let capacity: Int
     private(set) var buckets: [Bucket]
 
-    init(ownID: NodeID, k: Int = 8, now: Timestamp) {
+    init(ownID: NodeID, k: Int = 8, capacity: Int = .max, now: Timestamp) {
         self.ownID = ownID
         self.k = k
+        self.capacity = capacity
         self.buckets = [Bucket(lastChanged: now)]
     }
 
@@ -67,6 +71,10 @@ struct RoutingTable: Sendable {
                 buckets[index].markSeen(at: position, now: now)
                 return .refreshed
             }
+            if capacity != .max, count >= capacity {
+                buckets[index].addReplacement(contact, now: now, limit: k)
+                return .ignored
+            }
             if buckets[index].entries.count < k {
                 buckets[index].entries.append(NodeEntry(contact: contact, seenAt: now, failures: 0))
                 buckets[index].lastChanged = now
@@ -83,6 +91,7 @@ struct RoutingTable: Sendable {
     /// Would ``insert(_:now:)`` add this node without evicting anyone?
     func hasRoom(for id: NodeID) -> Bool {
         guard id != ownID else { return false }
+        guard capacity == .max || count < capacity else { return false }
         let index = bucketIndex(for: id)
         return buckets[index].entries.count < k || (index == buckets.count - 1 && buckets.count < NodeID.bitCount)
     }
@@ -130,6 +139,20 @@ struct RoutingTable: Sendable {
         guard let position = buckets[index].index(of: id) else { return }
         buckets[index].entries.remove(at: position)
         mergeTailBuckets()
+    }
+
+    /// Drops every entry and replacement candidate that `matches` (a ban, a `forget`); returns
+    /// the entries dropped. Freed places stay free: the next good node to answer fills them.
+    @discardableResult
+    mutating func removeAll(where matches: (Contact) -> Bool) -> [NodeEntry] {
+        var removed: [NodeEntry] = []
+        for index in buckets.indices {
+            removed += buckets[index].entries.filter { matches($0.contact) }
+            buckets[index].entries.removeAll { matches($0.contact) }
+            buckets[index].replacements.removeAll { matches($0.contact) }
+        }
+        if !removed.isEmpty { mergeTailBuckets() }
+        return removed
     }
 
     /// The `count` known nodes closest to `target`, closest first, among those `include` accepts.

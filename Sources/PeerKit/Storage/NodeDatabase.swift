@@ -66,6 +66,10 @@ package final class NodeDatabase: NodeStorage {
                                               refreshed_at DOUBLE NOT NULL, PRIMARY KEY (key, value));
                 """)
         }
+        migrator.registerMigration("v4: bans") { db in
+            // The operator's bans, as typed ("10.0.0.0/8", "1.2.3.4:6881"); expires_at NULL: until lifted.
+            try db.execute(sql: "CREATE TABLE bans (rule TEXT PRIMARY KEY, expires_at DOUBLE)")
+        }
         return migrator
     }
 
@@ -93,6 +97,11 @@ package final class NodeDatabase: NodeStorage {
                 snapshot.publishedValues = try Self.records(db, table: .published)
                 snapshot.storedItems = try Self.records(db, table: .items)
                 snapshot.publishedItems = try Self.records(db, table: .publishedItems)
+                for row in try Row.fetchAll(db, sql: "SELECT rule, expires_at FROM bans") {
+                    let expiresAt: Double? = row["expires_at"]
+                    guard let rule = try? BanRule(row["rule"] as String) else { continue }
+                    snapshot.bans.append((rule, expiresAt.map { Timestamp(seconds: $0) }))
+                }
                 return snapshot
             }
         } catch {
@@ -130,6 +139,18 @@ package final class NodeDatabase: NodeStorage {
                 try db.execute(sql: "INSERT INTO contacts (id, address, last_seen, failures) VALUES (?, ?, ?, ?)",
                                arguments: [Data(entry.id.bytes), Data(entry.address.compact),
                                            entry.seenAt.seconds, entry.failures])
+            }
+        }
+    }
+
+    /// Replaces the saved bans; waits until they are on disk. An ephemeral node keeps them in memory.
+    func saveBans(_ bans: [(rule: BanRule, until: Timestamp?)]) async throws {
+        guard path != nil else { return }
+        try await queue.write { db in
+            try db.execute(sql: "DELETE FROM bans")
+            for ban in bans {
+                try db.execute(sql: "INSERT INTO bans (rule, expires_at) VALUES (?, ?)",
+                               arguments: ["\(ban.rule)", ban.until?.seconds])
             }
         }
     }

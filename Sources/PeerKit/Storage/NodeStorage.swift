@@ -10,6 +10,8 @@ protocol NodeStorage: Sendable {
     func saveNodeID(_ id: NodeID) throws(NodeError)
     /// Replaces the routing-table snapshot; returns once it is kept.
     func saveContacts(_ entries: [NodeEntry]) async throws
+    /// Replaces the saved bans.
+    func saveBans(_ bans: [(rule: BanRule, until: Timestamp?)]) async throws
     /// Saves and deletes values, in one transaction; the changes name distinct rows.
     func apply(_ changes: [ValueChange]) async
     func close()
@@ -23,6 +25,8 @@ struct StoredState: Sendable {
     var publishedValues: [ValueStore.Record] = []
     var storedItems: [ValueStore.Record] = []
     var publishedItems: [ValueStore.Record] = []
+    /// Bans in force, and when each ends (nil: until lifted).
+    var bans: [(rule: BanRule, until: Timestamp?)] = []
 }
 
 /// The kinds of value a node keeps, each in a table of its own.

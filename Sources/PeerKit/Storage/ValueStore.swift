@@ -116,6 +116,13 @@ struct ValueStore: Sendable {
         }
     }
 
+    /// Takes out `value` under `key` if `source` stored it (the rule quotas use: what a source
+    /// stored is its own); returns it, or nil when it is not here or another source's.
+    mutating func remove(_ value: [UInt8], at key: NodeID, storedBy source: Source) -> Record? {
+        guard let slot = table[key]?.first(where: { $0.value == value }), slot.source == source else { return nil }
+        return remove(Record(key: key, value: value, refreshedAt: slot.refreshedAt, source: source))
+    }
+
     /// The keys that hold values.
     var keys: [NodeID] { Array(table.keys) }
 

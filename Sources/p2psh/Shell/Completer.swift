@@ -29,8 +29,14 @@ final class Completer: Sendable {
     struct Vocabulary: Sendable {
         /// Nodes in the routing table.
         var peerAddresses: [String] = []
+        /// Ids of the nodes in the routing table, as 40 hex digits.
+        var peerIDs: [String] = []
         /// Nodes heard from lately.
         var recentAddresses: [String] = []
+        /// DHT addresses of the file-sharing neighbours.
+        var neighbourAddresses: [String] = []
+        /// The bans in force, as typed.
+        var bans: [String] = []
         /// Keys typed in this session, as typed.
         var keys: [String] = []
         /// Keys this node holds values for, as 40 hex digits.
@@ -96,6 +102,8 @@ final class Completer: Sendable {
         case .declared: return Self.candidates(for: argument.completion, partial: partial)
         case .verbs: words = VerbRegistry.names
         case .nodeAddresses: words = snapshot.peerAddresses + snapshot.recentAddresses
+        case .knownNodes: words = snapshot.peerAddresses + snapshot.neighbourAddresses + snapshot.peerIDs
+        case .bans: words = snapshot.bans
         case .keys: words = snapshot.keys + snapshot.heldKeys
         case .fileNames: words = snapshot.localFileNames + snapshot.neighbourFileNames + snapshot.fileNames
         }

@@ -193,14 +193,19 @@ struct Shell {
         guard isInteractive else { return }
         let session = session
         _ = InterruptibleRun.run {
-            let peers = await session.node.routingTable().map { "\($0.address)" }
+            let table = await session.node.routingTable()
             let recent = await session.node.recentlySeen().map { "\($0)" }
+            let bans = await session.node.bans().map { "\($0.rule)" }
             let held = Set(await session.node.heldValues().map { $0.key.hex }).sorted()
             let seen = await session.peer.seenNames
             let shared = await session.peer.sharedNames()
-            let neighbours = await session.peer.namesSharedByNeighbours()
+            let listings = await session.peer.neighbourListings()
+            let neighbours = Set(listings.flatMap { $0.names ?? [] }).sorted()
             session.completer.update { vocabulary in
-                vocabulary.peerAddresses = peers
+                vocabulary.peerAddresses = table.map { "\($0.address)" }
+                vocabulary.peerIDs = table.map(\.id.hex)
+                vocabulary.neighbourAddresses = listings.map { "\($0.nodeAddress)" }
+                vocabulary.bans = bans
                 vocabulary.recentAddresses = recent
                 vocabulary.heldKeys = held
                 vocabulary.fileNames = Array(Set(vocabulary.fileNames + seen))

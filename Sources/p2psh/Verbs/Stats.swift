@@ -12,7 +12,7 @@ struct Stats: Verb {
             items and announced peers held, items put, the public key this node signs its \
             mutable items with, storage used of --storage-limit, stores refused and values \
             evicted by it, packets and bytes in and out, malformed datagrams, queries dropped \
-            over the rate limit (--rate-limit), nodes seen whose ids do not follow their address (BEP 42); the HTTP address, share directory, files shared, \
+            over the rate limit (--rate-limit), bans in force and datagrams dropped by them, nodes seen whose ids do not follow their address (BEP 42); the HTTP address, share directory, files shared, \
             bytes uploaded and downloaded, fetches that succeeded and failed, HTTP connections \
             open, refused (503), timed out and displaced, neighbours, and the admin secret (what remote admin requests must send as 'Authorization: Bearer'); \
             and for each KRPC method: queries sent, answered, failed, mean round trip, and \
@@ -69,6 +69,10 @@ struct Stats: Verb {
         var malformedIn: Int
         /// Queries left unanswered because their source went over `--rate-limit`.
         var queriesDropped: Int
+        /// Bans in force (`bans` lists them).
+        var bans: Int
+        /// Datagrams dropped unread because their source is banned.
+        var bannedDatagrams: Int
         /// Distinct nodes seen whose ids do not follow their IP address (BEP 42).
         var nonCompliantNodes: Int
         var httpAddress: String
@@ -112,6 +116,7 @@ struct Stats: Verb {
                 ["bytes in/out", "\(Formatting.bytes(bytesIn)) / \(Formatting.bytes(bytesOut))"],
                 ["malformed in", "\(malformedIn)"],
                 ["queries dropped", "\(queriesDropped) (over the rate limit)"],
+                ["bans", "\(bans) in force; \(bannedDatagrams) datagrams dropped"],
                 ["non-compliant", "\(nonCompliantNodes) nodes whose ids do not follow their address (BEP 42)"],
                 ["http", httpAddress],
                 ["share directory", shareDirectory ?? "none"],
@@ -176,7 +181,8 @@ struct Stats: Verb {
             storageLimit: stats.storageLimit, storesRefused: stats.storesRefused, valuesEvicted: stats.valuesEvicted,
             packetsIn: stats.packetsIn, packetsOut: stats.packetsOut,
             bytesIn: stats.bytesIn, bytesOut: stats.bytesOut, malformedIn: stats.malformedIn,
-            queriesDropped: stats.queriesDropped, nonCompliantNodes: stats.nonCompliantNodesSeen,
+            queriesDropped: stats.queriesDropped, bans: stats.bans, bannedDatagrams: stats.bannedIn,
+            nonCompliantNodes: stats.nonCompliantNodesSeen,
             httpAddress: sharing.httpAddress, shareDirectory: sharing.shareDirectory, filesShared: sharing.filesShared,
             bytesShared: sharing.bytesShared, bytesUploaded: sharing.bytesUploaded, bytesDownloaded: sharing.bytesDownloaded,
             fetchesSucceeded: sharing.fetchesSucceeded, fetchesFailed: sharing.fetchesFailed,
