@@ -36,8 +36,8 @@ import TestSupport
 
         // What the seed holds, by kind.
         let held = try await seed.output(of: "values")
-        #expect(held.contains("\(target) 1 ") && held.contains(" item\n"), "\(held)")
-        #expect(held.contains("\(hash) 1 6 ") && held.contains(" peers\n"), "\(held)")
+        #expect(held.contains("\(target) 1 0 ") && held.contains(" item -\n"), "\(held)")
+        #expect(held.contains("\(hash) 1 0 6 ") && held.contains(" peers -\n"), "\(held)")
         #expect(try await seed.output(of: "values \(hash)").contains(" - 127.0.0.1:5000"))
     }
 

@@ -89,3 +89,34 @@ import TestSupport
         #expect(refused.status != 0 && refused.stderr.contains("--max-peers must be at least 1"), "\(refused.stderr)")
     }
 }
+
+/// `unstore` among separate p2psh processes.
+@Suite(.timeLimit(.minutes(2))) struct UnstoreTests {
+    @Test func unstoreWithdrawsFromEveryP2PSHHolderAtOnceAndOnlyTheOwnerCan() async throws {
+        let owner = try await ShellProcess.start(["--ephemeral", "-k"])
+        defer { owner.child.terminate() }
+        let holder = try await ShellProcess.start(["--ephemeral", "-k"])
+        defer { holder.child.terminate() }
+        let reader = try await ShellProcess.start(["--ephemeral", "-k"])
+        defer { reader.child.terminate() }
+        _ = try await holder.output(of: "join \(owner.address)")
+        _ = try await reader.output(of: "join \(owner.address)")
+        _ = try await owner.output(of: "join \(holder.address)")
+        _ = try await owner.output(of: "store 'withdrawn key' a value")
+        _ = try await owner.output(of: "store 'withdrawn key' another")
+        #expect(try await reader.output(of: "get 'withdrawn key'").contains("a value"))
+        let listed = try await owner.output(of: "values")
+        #expect(listed.contains(" 2 2 ") && listed.hasSuffix(" values withdrawn key\n"), "KEY VALUES OWN BYTES AGE KIND NAME: \(listed)")
+
+        _ = try await holder.output(of: "unstore 'withdrawn key'")
+        #expect(holder.child.stderr.contains("error: this node stored no value under that key"), "\(holder.child.stderr)")
+        let one = try await owner.output(of: "unstore 'withdrawn key' a value")
+        #expect(one.hasPrefix("withdrew 1 value: dropped by 2 of 2 nodes asked"), "\(one)")
+        let rest = try await reader.output(of: "get 'withdrawn key'")
+        #expect(!rest.contains("a value") && rest.contains("another"), "\(rest)")
+        _ = try await owner.output(of: "unstore 'withdrawn key'")
+        #expect(try await owner.output(of: "values").isEmpty)
+        _ = try await reader.output(of: "get 'withdrawn key'")
+        #expect(reader.child.stderr.contains("error:"), "no value is left anywhere: \(reader.child.stderr)")
+    }
+}

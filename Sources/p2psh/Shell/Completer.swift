@@ -53,6 +53,9 @@ final class Completer: Sendable {
 
     func update(_ change: @Sendable (inout Vocabulary) -> Void) { vocabulary.withLock { change(&$0) } }
 
+    /// The keys typed in this session, oldest first: `values` shows them beside their hex ids.
+    var typedKeys: [String] { vocabulary.withLock { $0.keys } }
+
     func complete(_ textBeforeCursor: String) -> Completion {
         guard let (words, partial) = Self.context(textBeforeCursor) else { return Completion(insertion: "", candidates: []) }
         guard let verbName = words.first else {

@@ -11,7 +11,7 @@ struct Stats: Verb {
             Uptime, node id, addresses, routing table and network size estimate, values, BEP 44 \
             items and announced peers held, items put, the public key this node signs its \
             mutable items with, storage used of --storage-limit, stores refused and values \
-            evicted by it, packets and bytes in and out, malformed datagrams, queries dropped \
+            evicted by it, values withdrawn by their sources, packets and bytes in and out, malformed datagrams, queries dropped \
             over the rate limit (--rate-limit), bans in force and datagrams dropped by them, nodes seen whose ids do not follow their address (BEP 42); the HTTP address, share directory, files shared, \
             bytes uploaded and downloaded, fetches that succeeded and failed, HTTP connections \
             open, refused (503), timed out and displaced, neighbours, and the admin secret (what remote admin requests must send as 'Authorization: Bearer'); \
@@ -62,6 +62,8 @@ struct Stats: Verb {
         var storesRefused: Int
         /// Values and announced peers pushed out to make room for another source's.
         var valuesEvicted: Int
+        /// Values dropped here because the source that stored them withdrew them (`unstore`).
+        var valuesWithdrawn: Int
         var packetsIn: Int
         var packetsOut: Int
         var bytesIn: Int
@@ -111,7 +113,7 @@ struct Stats: Verb {
                 ["item key", itemPublicKey],
                 ["peers held", "\(peersHeld) (announced here)"],
                 ["storage", "\(Formatting.bytes(storageUsed)) of \(Formatting.bytes(storageLimit)); "
-                    + "\(storesRefused) refused, \(valuesEvicted) evicted"],
+                    + "\(storesRefused) refused, \(valuesEvicted) evicted, \(valuesWithdrawn) withdrawn"],
                 ["packets in/out", "\(packetsIn) / \(packetsOut)"],
                 ["bytes in/out", "\(Formatting.bytes(bytesIn)) / \(Formatting.bytes(bytesOut))"],
                 ["malformed in", "\(malformedIn)"],
@@ -179,6 +181,7 @@ struct Stats: Verb {
             valuesPublished: stats.valuesPublished, itemsHeld: stats.itemsHeld, itemsPublished: stats.itemsPublished,
             itemPublicKey: stats.itemPublicKey.hexString, peersHeld: stats.peersHeld, storageUsed: stats.storageUsed,
             storageLimit: stats.storageLimit, storesRefused: stats.storesRefused, valuesEvicted: stats.valuesEvicted,
+            valuesWithdrawn: stats.valuesWithdrawn,
             packetsIn: stats.packetsIn, packetsOut: stats.packetsOut,
             bytesIn: stats.bytesIn, bytesOut: stats.bytesOut, malformedIn: stats.malformedIn,
             queriesDropped: stats.queriesDropped, bans: stats.bans, bannedDatagrams: stats.bannedIn,

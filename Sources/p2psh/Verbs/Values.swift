@@ -8,8 +8,10 @@ struct Values: Verb {
         abstract: "List the values this node holds, or one key's values.",
         discussion: """
             Without KEY: one line per key this node holds something under (stored here by \
-            other nodes, or its own): the key, how many values, their bytes, how long ago the \
-            newest was stored or refreshed, and what they are: 'values' (store), 'item' (a BEP 44 \
+            other nodes, or its own): the key, how many values, how many of them are this \
+            node's own (republished while it runs; 'unstore' withdraws them), their bytes, how \
+            long ago the newest was stored or refreshed, what they are, and the name the key \
+            was typed as in this session ('-' in pipes when none was). What they are is 'values' (store), 'item' (a BEP 44 \
             item; its target is the key) or 'peers' (BitTorrent peers announced for an info hash). \
             With KEY: each value under it, with its size and age; 'own' marks this node's values \
             and items, which it republishes while it runs; an item's value is shown as 'get' shows \
@@ -36,6 +38,10 @@ struct Values: Verb {
             var ageSeconds: Int
             /// "values" (store_value), "item" (BEP 44) or "peers" (announce_peer).
             var kind: String
+            /// How many of them are this node's own, which it republishes while it runs.
+            var own: Int
+            /// The name the key was typed as in this session; absent when none was.
+            var name: String?
         }
 
         struct Value: Encodable, Sendable {
@@ -54,7 +60,8 @@ struct Values: Verb {
         var values: [Value]
 
         /// On a terminal, tables with sizes and ages for people; in pipes, one record a line
-        /// with plain numbers (bytes, seconds), the value last: `KEY VALUES BYTES AGE KIND`, or
+        /// with plain numbers (bytes, seconds), the name or value last:
+        /// `KEY VALUES OWN BYTES AGE KIND NAME` (`-` for a key not named in this session), or
         /// `BYTES AGE OWN VALUE` for one key.
         func lines(for console: Console) -> [String] {
             if keyId != nil {
@@ -70,12 +77,15 @@ struct Values: Verb {
             }
             guard !keys.isEmpty else { return console.decorated ? ["this node holds no values: store KEY VALUE"] : [] }
             guard console.decorated else {
-                return keys.map { "\($0.keyId) \($0.values) \($0.bytes) \($0.ageSeconds) \($0.kind)" }
+                return keys.map {
+                    "\($0.keyId) \($0.values) \($0.own) \($0.bytes) \($0.ageSeconds) \($0.kind) \($0.name?.printable ?? "-")"
+                }
             }
             let rows = keys.map {
-                [$0.keyId, "\($0.values)", Formatting.bytes($0.bytes), Formatting.duration(Double($0.ageSeconds)), $0.kind]
+                [$0.keyId, "\($0.values)", "\($0.own)", Formatting.bytes($0.bytes), Formatting.duration(Double($0.ageSeconds)),
+                 $0.kind, $0.name.map { DHTKey($0).shown } ?? ""]
             }
-            return Formatting.table(rows, header: ["KEY", "VALUES", "SIZE", "AGE", "KIND"], console: console)
+            return Formatting.table(rows, header: ["KEY", "VALUES", "OWN", "SIZE", "AGE", "KIND", "NAME"], console: console)
                 + [Formatting.count(keys.reduce(0) { $0 + $1.values }, "value") + " under " + Formatting.count(keys.count, "key")]
         }
     }
@@ -100,12 +110,14 @@ struct Values: Verb {
                              ageSeconds: age(held.refreshedAt), own: held.own)
             })
         }
+        let names = Dictionary(session.completer.typedKeys.map { (DHTKey($0).id, $0) }, uniquingKeysWith: { first, _ in first })
         var byKey: [String: Output.Key] = [:]
         for value in held {
             let slot = value.key.hex + " " + value.kind
             var entry = byKey[slot] ?? .init(keyId: value.key.hex, values: 0, bytes: 0, ageSeconds: age(value.refreshedAt),
-                                             kind: value.kind)
+                                             kind: value.kind, own: 0, name: names[value.key].flatMap { DHTKey($0).isHashed ? $0 : nil })
             entry.values += 1
+            if value.own { entry.own += 1 }
             entry.bytes += value.kind == "peers" ? 6 : value.bytes.count
             entry.ageSeconds = min(entry.ageSeconds, age(value.refreshedAt))
             byKey[slot] = entry

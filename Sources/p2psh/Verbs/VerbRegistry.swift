@@ -1,7 +1,7 @@
 /// The verbs of the shell, in the order `help` lists them.
 enum VerbRegistry {
     static let verbs: [any Verb.Type] = [
-        Join.self, Ping.self, Peers.self, Stats.self, Ban.self, Unban.self, Bans.self, Forget.self, Announce.self, Swarm.self, Sample.self, Store.self, Put.self,
+        Join.self, Ping.self, Peers.self, Stats.self, Ban.self, Unban.self, Bans.self, Forget.self, Announce.self, Swarm.self, Sample.self, Store.self, Unstore.self, Put.self,
         Get.self, Values.self, Fetch.self, Share.self,
         Files.self, Neighbours.self, Help.self, History.self, Log.self, Exit.self,
     ]
@@ -30,6 +30,7 @@ enum VerbRegistry {
         "g": "did you mean 'get'?", "ls": "did you mean 'files' (or 'values')?",
         "download": "did you mean 'fetch'?", "bootstrap": "did you mean 'join'?", "connect": "did you mean 'join'?",
         "info": "did you mean 'stats'?",
+        "del": "did you mean 'unstore'?", "delete": "did you mean 'unstore'?", "cpp": "did you mean 'unstore'?",
         "block": "did you mean 'ban'?", "remove": "did you mean 'forget' (or 'ban')?",
         "h": "did you mean 'help'?", "?": "did you mean 'help'?",
         "q": "did you mean 'quit'?", "x": "did you mean 'exit'?",
