@@ -165,7 +165,7 @@ _p2psh() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(-k --keep-going --json --ephemeral --no-announce --enforce-node-id --verbose -v --version -h --help)
     local -a repeating_options=(--bootstrap)
-    local -a non_repeating_options=(-c --command --port --host --data-dir --share --http-port --secret --max-history --rate-limit --storage-limit --max-peers)
+    local -a non_repeating_options=(-c --command --port --host --data-dir --share --http-port --secret --max-history --rate-limit --storage-limit --max-peers --network)
     __p2psh_offer_flags_options 1
 
     # Offer option value completions
@@ -206,6 +206,9 @@ _p2psh() {
         return
         ;;
     '--max-peers')
+        return
+        ;;
+    '--network')
         return
         ;;
     esac

@@ -20,7 +20,7 @@ function __p2psh_parse_tokens -S
     set -l unparsed_tokens (__p2psh_tokens -pc)
     switch $unparsed_tokens[1]
     case 'p2psh'
-        __p2psh_parse_subcommand 1 'c/command=' 'k/keep-going' 'json' 'port=' 'host=' 'data-dir=' 'ephemeral' 'bootstrap=+' 'share=' 'http-port=' 'secret=' 'max-history=' 'no-announce' 'rate-limit=' 'storage-limit=' 'enforce-node-id' 'max-peers=' 'v/verbose' 'version' 'h/help'
+        __p2psh_parse_subcommand 1 'c/command=' 'k/keep-going' 'json' 'port=' 'host=' 'data-dir=' 'ephemeral' 'bootstrap=+' 'share=' 'http-port=' 'secret=' 'max-history=' 'no-announce' 'rate-limit=' 'storage-limit=' 'enforce-node-id' 'max-peers=' 'network=' 'v/verbose' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __p2psh_parse_subcommand -r 1 'version'
@@ -95,6 +95,7 @@ complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p
 complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" storage-limit' -l 'storage-limit' -d 'MiB of memory that values and peers other nodes store here may take; when full, the source holding the most gives way.' -rfka ''
 complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" enforce-node-id' -l 'enforce-node-id' -d 'Refuse nodes whose ids do not follow their IP address (BEP 42), as libtorrent\'s dht_enforce_node_id does.'
 complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" max-peers' -l 'max-peers' -d 'Most nodes the routing table holds (default: no cap); newcomers to a full table wait as replacements for nodes that fail.' -rfka ''
+complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" network' -l 'network' -d 'Join a private network: answer and learn only from nodes started with the same name (default: the public network every mainline node is on).' -rfka ''
 complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" v verbose' -l 'verbose' -s 'v' -d 'Log protocol activity to stderr.'
 complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" version' -l 'version' -d 'Show the version.'
 complete -c 'p2psh' -n '__p2psh_should_offer_completions_for_flags_or_options "p2psh" h help' -s 'h' -l 'help' -d 'Show help information.'

@@ -59,6 +59,7 @@ _p2psh() {
         '--storage-limit[MiB of memory that values and peers other nodes store here may take; when full, the source holding the most gives way.]:mib:'
         '--enforce-node-id[Refuse nodes whose ids do not follow their IP address (BEP 42), as libtorrent'\''s dht_enforce_node_id does.]'
         '--max-peers[Most nodes the routing table holds (default\: no cap); newcomers to a full table wait as replacements for nodes that fail.]:n:'
+        '--network[Join a private network\: answer and learn only from nodes started with the same name (default\: the public network every mainline node is on).]:name:'
         '(--verbose -v)'{--verbose,-v}'[Log protocol activity to stderr.]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'

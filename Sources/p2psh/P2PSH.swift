@@ -86,6 +86,10 @@ struct P2PSH: ParsableCommand {
                                + "table wait as replacements for nodes that fail.", valueName: "n"))
     var maxPeers: Int?
 
+    @Option(help: ArgumentHelp("Join a private network: answer and learn only from nodes started with the same "
+                               + "name (default: the public network every mainline node is on).", valueName: "name"))
+    var network: String?
+
     @Flag(name: .shortAndLong, help: "Log protocol activity to stderr.")
     var verbose = false
 
@@ -120,6 +124,7 @@ struct P2PSH: ParsableCommand {
             throw ValidationError("--storage-limit must be between 1 and 1048576 (MiB)")
         }
         if let maxPeers, maxPeers < 1 { throw ValidationError("--max-peers must be at least 1") }
+        if let network, let problem = NetworkID.problem(with: network) { throw ValidationError("--network: \(problem)") }
         guard (1...64).contains(maxHistory) else { throw ValidationError("--max-history must be between 1 and 64") }
         if let secret, secret.utf8.count < 16 {
             throw ValidationError("--secret must be at least 16 characters: a short secret can be guessed")
@@ -182,6 +187,7 @@ struct P2PSH: ParsableCommand {
         configuration.storageLimit = storageLimit << 20
         configuration.enforceNodeID = enforceNodeId
         if let maxPeers { configuration.routingTableCapacity = maxPeers }
+        configuration.network = network
         configuration.storage = dataDirectory.map(StorageLocation.directory) ?? .ephemeral
         let settings = configuration
         let sharing = try starting(console) { try sharingConfiguration(dataDirectory: dataDirectory) }

@@ -54,6 +54,10 @@ public struct NodeStats: Sendable {
     public var nonCompliantNodesSeen = 0
     /// Queries dropped unanswered because their source sent more than its rate.
     public var queriesDropped = 0
+    /// The private network the node is on, or nil for the public one.
+    public var network: String?
+    /// Datagrams from nodes of another network, refused or ignored.
+    public var otherNetworkIn = 0
     /// Bans in force.
     public var bans = 0
     /// Datagrams dropped unread because their source is banned.

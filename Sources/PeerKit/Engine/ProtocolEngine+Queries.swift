@@ -15,7 +15,7 @@ extension ProtocolEngine {
         guard !bans.covers(address), let key = transactions.reserve() else { return nil }
         let datagram = KRPCMessage(transactionID: TransactionTable<PendingQuery>.bytes(key),
                                    body: .query(method: method, arguments: arguments),
-                                   clientVersion: Self.clientVersion).encoded()
+                                   clientVersion: Self.clientVersion, network: network).encoded()
         transactions[key] = PendingQuery(
             method: method, address: address, expectedID: expectedID, purpose: purpose, datagram: datagram, sentAt: now,
             resendsAt: configuration.queryResendDelays.filter { $0 < configuration.queryTimeout }.sorted().map { now + $0 },

@@ -40,6 +40,8 @@ struct ProtocolEngine {
     let configuration: NodeConfiguration
     let logger: Logger
     let decoder = BencodeDecoder()
+    /// The private network this node is on (``NodeConfiguration/network``); nil for the public one.
+    let network: [UInt8]?
     var random: NodeRandom
 
     var table: RoutingTable
@@ -95,6 +97,7 @@ struct ProtocolEngine {
         let id = state.nodeID ?? NodeID.random(using: &random)
         self.id = id
         self.configuration = configuration
+        self.network = configuration.networkBytes
         self.logger = logger
         self.table = RoutingTable(ownID: id, k: configuration.k, capacity: configuration.routingTableCapacity, now: now)
         self.storedValues = ValueStore(maxBytes: configuration.valueStorageLimit)
@@ -167,6 +170,7 @@ struct ProtocolEngine {
             stats.malformedIn += 1
             return nil
         }
+        guard message.network == network else { return otherNetwork(message, from: sender, now: now) }
         switch message.body {
         case .query(let method, let arguments):
             guard admit(sender, now: now) else { return nil }
@@ -178,6 +182,24 @@ struct ProtocolEngine {
         case .error(let error):
             handleErrorReply(error, transactionID: message.transactionID, from: sender, now: now)
         }
+        return nil
+    }
+
+    /// A message from a node of another network: a query is refused with the network we are on,
+    /// so that its sender can say why; an answer or error ends our query with the network the
+    /// other node is on, and the node leaves the table (a data directory reused across networks).
+    private mutating func otherNetwork(_ message: KRPCMessage, from sender: NodeAddress, now: Timestamp) -> [UInt8]? {
+        stats.otherNetworkIn += 1
+        if case .query = message.body {
+            guard admit(sender, now: now) else { return nil }
+            return errorReply(.otherNetwork(network), transactionID: message.transactionID, to: sender)
+        }
+        // Only an answer to a query of ours removes the node: a forged datagram cannot evict one.
+        if let key = TransactionTable<PendingQuery>.id(message.transactionID), transactions[key]?.address == sender,
+           let entry = table.entry(at: sender) {
+            table.remove(entry.id)
+        }
+        handleErrorReply(.otherNetwork(message.network), transactionID: message.transactionID, from: sender, now: now)
         return nil
     }
 
@@ -204,7 +226,7 @@ struct ProtocolEngine {
             response["id"] = .bytes(id.bytes)
             logger.debug("query received", metadata: ["method": "\(method.printable)", "from": "\(sender)"])
             let reply = KRPCMessage(transactionID: transactionID, body: .response(response),
-                                    clientVersion: Self.clientVersion, observedAddress: sender)
+                                    clientVersion: Self.clientVersion, observedAddress: sender, network: network)
             noteQuerier(Contact(id: senderID, address: sender), now: now)
             return counted(reply.encoded())
         } catch {
@@ -214,7 +236,7 @@ struct ProtocolEngine {
 
     private mutating func errorReply(_ error: KRPCError, transactionID: [UInt8], to sender: NodeAddress) -> [UInt8] {
         let reply = KRPCMessage(transactionID: transactionID, body: .error(error), clientVersion: Self.clientVersion,
-                                observedAddress: sender)
+                                observedAddress: sender, network: network)
         return counted(reply.encoded())
     }
 
@@ -253,6 +275,7 @@ struct ProtocolEngine {
         snapshot.externalAddress = externalAddress
         snapshot.nonCompliantNodesSeen = nonCompliantSeen.count
         snapshot.bans = bans.rules.count
+        snapshot.network = configuration.network
         return snapshot
     }
 }

@@ -34,5 +34,18 @@ package struct KRPCError: Error, Sendable, Hashable, CustomStringConvertible {
         .init(code: 302, message: "sequence number less than current: the stored seq is \(stored)")
     }
 
+    /// 203 with the network the other node is on (nil: the public one): sent to a node of
+    /// another network, and what a query to one ends with.
+    static func otherNetwork(_ network: [UInt8]?) -> KRPCError {
+        .init(code: 203, message: "\(otherNetworkPrefix)\(NetworkID.name(of: network))")
+    }
+
+    static let otherNetworkPrefix = "node is on "
+
+    /// The network named by an ``otherNetwork(_:)`` error, as people read it, or nil for any other error.
+    package var otherNetworkName: String? {
+        code == 203 && message.hasPrefix(Self.otherNetworkPrefix) ? String(message.dropFirst(Self.otherNetworkPrefix.count)) : nil
+    }
+
     package var description: String { "\(code) \(message)" }
 }

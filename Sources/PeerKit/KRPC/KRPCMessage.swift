@@ -12,12 +12,17 @@ struct KRPCMessage: Sendable, Equatable {
     var clientVersion: [UInt8]?
     /// `ip` (BEP 42): the address the sender saw us at. Only meaningful in responses.
     var observedAddress: NodeAddress?
+    /// `n`: the private network the sender is on (`--network`); absent on the public network,
+    /// as in every mainline node's messages.
+    var network: [UInt8]?
 
-    init(transactionID: [UInt8], body: Body, clientVersion: [UInt8]? = nil, observedAddress: NodeAddress? = nil) {
+    init(transactionID: [UInt8], body: Body, clientVersion: [UInt8]? = nil, observedAddress: NodeAddress? = nil,
+         network: [UInt8]? = nil) {
         self.transactionID = transactionID
         self.body = body
         self.clientVersion = clientVersion
         self.observedAddress = observedAddress
+        self.network = network
     }
 
     /// The longest transaction id we accept; BEP 5 ids are a few bytes.
@@ -36,6 +41,7 @@ struct KRPCMessage: Sendable, Equatable {
         self.transactionID = transactionID
         self.clientVersion = dictionary["v"]?.bytesValue
         self.observedAddress = dictionary["ip"]?.bytesValue.flatMap { NodeAddress(compact: $0) }
+        self.network = dictionary["n"]?.bytesValue
         switch dictionary["y"]?.bytesValue {
         case [UInt8(ascii: "q")]:
             guard let method = dictionary["q"]?.stringValue else { throw fail("missing or invalid q") }
@@ -71,6 +77,7 @@ struct KRPCMessage: Sendable, Equatable {
         }
         if let clientVersion { dictionary["v"] = .bytes(clientVersion) }
         if let observedAddress { dictionary["ip"] = .bytes(observedAddress.compact) }
+        if let network { dictionary["n"] = .bytes(network) }
         return Bencode.dictionary(dictionary).encoded()
     }
 }

@@ -29,6 +29,11 @@ extension Node {
         case .response(let contact, let arguments):
             return PingResult(contact: contact, roundTrip: now - started,
                               observedAddress: arguments.observedAddress, clientVersion: arguments.clientVersion)
+        case .error(let error) where error.otherNetworkName != nil:
+            let theirs = error.otherNetworkName!
+            let hint = theirs == "the public network" ? "start p2psh without --network to reach it"
+                : "start p2psh with --network \(theirs.dropFirst("network ".count)) to reach it"
+            throw .unreachable("node \(address) is on \(theirs), this node on \(NetworkID.name(of: configuration.networkBytes)): \(hint)")
         case .error(let error):
             throw .unreachable("\(address) answered ping with error \(error)")
         case .timeout:

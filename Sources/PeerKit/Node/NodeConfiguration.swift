@@ -101,6 +101,15 @@ public struct NodeConfiguration: Sendable {
     /// a compliant id itself once it knows its address, and prefers compliant nodes in full buckets.
     public var enforceNodeID = false
 
+    /// The private network this node is on (`--network`, ``NetworkID``), or nil for the public
+    /// network that every mainline node is on. A node answers and learns only from nodes of its
+    /// own network: others get error 203 "node is on network …", and their answers end a query
+    /// with that error, so stores, gets and lookups never cross networks.
+    public var network: String?
+
+    /// ``network`` as it rides in each datagram's `n`.
+    var networkBytes: [UInt8]? { network.map { Array($0.utf8) } }
+
     /// The most nodes the routing table holds (btpeer's max-peers; `--max-peers`): a node on a
     /// small machine, or one that should know few others, caps it. A full table keeps newcomers
     /// only as candidates for the places of nodes that fail. No cap by default: the table's

@@ -12,7 +12,7 @@ struct Stats: Verb {
             items and announced peers held, items put, the public key this node signs its \
             mutable items with, storage used of --storage-limit, stores refused and values \
             evicted by it, values withdrawn by their sources, packets and bytes in and out, malformed datagrams, queries dropped \
-            over the rate limit (--rate-limit), bans in force and datagrams dropped by them, nodes seen whose ids do not follow their address (BEP 42); the HTTP address, share directory, files shared, \
+            over the rate limit (--rate-limit), the network (--network) and datagrams from others, bans in force and datagrams dropped by them, nodes seen whose ids do not follow their address (BEP 42); the HTTP address, share directory, files shared, \
             bytes uploaded and downloaded, fetches that succeeded and failed, HTTP connections \
             open, refused (503), timed out and displaced, neighbours, and the admin secret (what remote admin requests must send as 'Authorization: Bearer'); \
             and for each KRPC method: queries sent, answered, failed, mean round trip, and \
@@ -71,6 +71,10 @@ struct Stats: Verb {
         var malformedIn: Int
         /// Queries left unanswered because their source went over `--rate-limit`.
         var queriesDropped: Int
+        /// The private network (`--network`); absent on the public network.
+        var network: String?
+        /// Datagrams from nodes of another network, refused or ignored.
+        var otherNetworkDatagrams: Int
         /// Bans in force (`bans` lists them).
         var bans: Int
         /// Datagrams dropped unread because their source is banned.
@@ -118,6 +122,7 @@ struct Stats: Verb {
                 ["bytes in/out", "\(Formatting.bytes(bytesIn)) / \(Formatting.bytes(bytesOut))"],
                 ["malformed in", "\(malformedIn)"],
                 ["queries dropped", "\(queriesDropped) (over the rate limit)"],
+                ["network", (network.map { "\($0) (private)" } ?? "public") + "; \(otherNetworkDatagrams) datagrams from others"],
                 ["bans", "\(bans) in force; \(bannedDatagrams) datagrams dropped"],
                 ["non-compliant", "\(nonCompliantNodes) nodes whose ids do not follow their address (BEP 42)"],
                 ["http", httpAddress],
@@ -184,7 +189,8 @@ struct Stats: Verb {
             valuesWithdrawn: stats.valuesWithdrawn,
             packetsIn: stats.packetsIn, packetsOut: stats.packetsOut,
             bytesIn: stats.bytesIn, bytesOut: stats.bytesOut, malformedIn: stats.malformedIn,
-            queriesDropped: stats.queriesDropped, bans: stats.bans, bannedDatagrams: stats.bannedIn,
+            queriesDropped: stats.queriesDropped, network: stats.network, otherNetworkDatagrams: stats.otherNetworkIn,
+            bans: stats.bans, bannedDatagrams: stats.bannedIn,
             nonCompliantNodes: stats.nonCompliantNodesSeen,
             httpAddress: sharing.httpAddress, shareDirectory: sharing.shareDirectory, filesShared: sharing.filesShared,
             bytesShared: sharing.bytesShared, bytesUploaded: sharing.bytesUploaded, bytesDownloaded: sharing.bytesDownloaded,
