@@ -33,6 +33,9 @@ final class ManualClock: DHTClock {
     /// The earliest deadline a task sleeps until.
     var nextDeadline: Timestamp? { state.withLock { $0.sleepers.map(\.deadline).min() } }
 
+    /// When each sleeper wakes.
+    var deadlines: [Timestamp] { state.withLock { $0.sleepers.map(\.deadline) } }
+
     func sleep(until deadline: Timestamp) async throws {
         let id = state.withLock { state in
             defer { state.nextID += 1 }

@@ -119,6 +119,18 @@ import TestSupport
         _ = try await seed.exit()
     }
 
+    @Test func ctrlCEndsAWatchAndTheShellGoesOn() async throws {
+        let transcript = try await drive(["--ephemeral", "--host", "127.0.0.1", "--port", "0"], [
+            ["expect": "p2psh> "],
+            ["send": "store watched here\r"], ["expect": "kept here"], ["expect": "p2psh> "],
+            ["send": "watch watched\r"], ["expect": "here"], ["sleep": 0.5],
+            ["send": "\u{3}"], ["expect": "watched: 1 value"], ["expect": "p2psh> "],
+            ["send": "stats\r"], ["expect": "uptime:"], ["expect": "p2psh> "],
+            ["send": "exit\r"], ["exit": 0],
+        ])
+        #expect(!transcript.contains("error:"), "Ctrl-C is how a watch ends: \(transcript)")
+    }
+
     @Test func manyCandidatesAreListedOnlyAfterAskingAsBashDoes() async throws {
         let directory = TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -18,6 +18,8 @@ enum QueryPurpose: Sendable {
     case evict(oldest: NodeID, candidate: Contact)
     /// A node not heard from lately, pinged by the stabilizer.
     case liveness(NodeID)
+    /// A watcher told of a new value (`notify`); nobody waits for the answer.
+    case notification
 
     /// Why the query was sent, for the log.
     var name: String {
@@ -26,6 +28,7 @@ enum QueryPurpose: Sendable {
         case .verify: "verify"
         case .evict: "evict"
         case .liveness: "liveness"
+        case .notification: "notification"
         }
     }
 }

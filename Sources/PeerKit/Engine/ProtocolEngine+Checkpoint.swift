@@ -20,6 +20,7 @@ extension ProtocolEngine {
         _ = announcedPeers.expire(before: now - configuration.peerExpire)
         output.valueChanges += storedItems.expire(before: now - configuration.itemExpire).map { .delete($0, from: .items) }
         providing = providing.filter { now - $0.value.at <= configuration.peerExpire }
+        listens.expire(now: now)
         nextCheckpoint = now + configuration.checkpointInterval * Double.random(in: 0.9...1.1, using: &random)
         let refreshCutoff = now - configuration.keyRefresh
         let due = table.count == 0 ? [] : publishedValues.records.filter { $0.refreshedAt <= refreshCutoff }

@@ -12,6 +12,8 @@ extension ProtocolEngine {
         case Method.getValue.rawValue: return try answerGetValue(query)
         case Method.storeValue.rawValue: return try answerStoreValue(query, now: now)
         case Method.deleteValue.rawValue: return try answerDeleteValue(query)
+        case Method.listen.rawValue: return try answerListen(query, now: now)
+        case Method.notify.rawValue: return try answerNotify(query)
         case Method.getItem.rawValue: return try answerGetItem(query, now: now)
         case Method.putItem.rawValue: return try answerPutItem(query, now: now)
         case Method.sampleInfohashes.rawValue: return try answerSampleInfohashes(query, now: now)
@@ -112,9 +114,11 @@ extension ProtocolEngine {
         guard value.count <= configuration.maxValueSize else {
             throw .valueTooBig(value.count, limit: configuration.maxValueSize)
         }
+        let isNew = !storedValues.contains(value, at: key)
         let outcome = storedValues.store(value, at: key, from: query.sender.source, now: now)
         output.valueChanges += outcome.evicted.map { .delete($0, from: .stored) }
         try counted(outcome)
+        if isNew { notifyWatchers(of: key, value: value, now: now) }
         output.valueChanges.append(.save(.init(key: key, value: value, refreshedAt: now, source: query.sender.source),
                                          in: .stored))
         return BencodeDictionary()
@@ -148,7 +152,7 @@ extension ProtocolEngine {
     }
 
     /// As many of `values` as fit in one response datagram (Khashmir's "shortened a long packet").
-    private func fitting(_ values: [[UInt8]]) -> [Bencode] {
+    func fitting(_ values: [[UInt8]]) -> [Bencode] {
         var budget = configuration.maxDatagramSize - 160
         var result: [Bencode] = []
         for value in values {

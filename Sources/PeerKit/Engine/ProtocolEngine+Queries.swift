@@ -123,6 +123,8 @@ extension ProtocolEngine {
             verifying.remove(address)
         case .liveness(let id):
             livenessPings.remove(id)
+        case .notification:
+            break
         case .evict(let oldest, let candidate):
             evicting.remove(oldest)
             if case .response = outcome { return }

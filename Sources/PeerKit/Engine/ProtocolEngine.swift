@@ -27,6 +27,9 @@ struct ProtocolEngine {
         var adoptedID: NodeID?
         /// Bans were added, lifted or ended: save them.
         var bansChanged = false
+        /// New values under keys, for the node's watches: told by `from` (`notify`), or stored
+        /// here (`from` nil).
+        var heard: [(key: NodeID, values: [[UInt8]], from: NodeAddress?)] = []
     }
 
     /// Client name and version sent in `v`: "PK" and 0.1.
@@ -61,6 +64,8 @@ struct ProtocolEngine {
     var tokens: WriteTokens
     /// Queries over a source's rate get no answer.
     var limiter: QueryLimiter
+    /// Watchers of keys held here (`listen`), told of each new value.
+    var listens = ListenRegistry()
     /// Sources the operator banned: nothing from them is read, nothing is sent to them.
     var bans = BanList()
     var transactions: TransactionTable<PendingQuery>

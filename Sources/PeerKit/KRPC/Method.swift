@@ -11,6 +11,10 @@ enum Method: String, Sendable, CaseIterable {
     case storeValue = "store_value"
     /// p2psh's withdrawal: drop values the sender stored (`unstore`).
     case deleteValue = "delete_value"
+    /// p2psh's watch: tell the sender of new values under a key for a while (`watch`).
+    case listen
+    /// p2psh's watch: a holder tells a watcher of new values.
+    case notify
     /// BEP 44: read an item.
     case getItem = "get"
     /// BEP 44: write an item.

@@ -70,6 +70,7 @@ extension Node {
         }
         if let work = output.maintenance { startMaintenance(work) }
         if output.bansChanged { saveBans() }
+        if !output.heard.isEmpty, !watches.isEmpty { deliverHeard(output.heard) }
         if let adopted = output.adoptedID {
             identity.withLock { $0 = adopted }
             do { try database.saveNodeID(adopted) } catch { logger.error("cannot save the new node id", metadata: ["error": "\(error)"]) }

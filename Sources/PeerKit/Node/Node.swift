@@ -42,6 +42,9 @@ public actor Node {
     /// Value changes waiting for the database, and the batch being written, if any.
     var pendingValueWrites = PendingValueWrites()
     var valueWriting: Task<Void, Never>?
+    /// The watches of keys running now, by number (``watch(_:)``).
+    var watches: [Int: WatchState] = [:]
+    var nextWatch = 0
     /// The last write of the bans, and why it failed, if it did.
     var banSaving: Task<Void, Never>?
     var banSaveFailure: String?
@@ -101,6 +104,8 @@ public actor Node {
     public func close() async {
         guard !closed else { return }
         closed = true
+        for watch in watches.values { watch.continuation.finish() }
+        watches = [:]
         timer?.task.cancel()
         timer = nil
         maintenance?.cancel()

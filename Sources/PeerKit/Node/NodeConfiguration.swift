@@ -73,6 +73,13 @@ public struct NodeConfiguration: Sendable {
     /// Items this node put are put again after this long (the BEP asks for hourly).
     var itemRefresh: Duration = .seconds(3600)
 
+    /// How often a watch renews its listens (half their lifetime on the holders, so that one
+    /// lost renewal does not end them), looking the key up again on the way.
+    var watchRefresh: Duration = .seconds(60)
+    /// How often a watch polls when no holder takes its listen, and a mutable item's watch always:
+    /// one lookup each time, a bounded rate on any network.
+    var watchPollInterval: Duration = .seconds(5)
+
     /// Largest value `store` accepts, so that a `store_value` query fits one datagram.
     var maxValueSize = 1000
     /// Largest datagram the node sends; value lists are trimmed to fit (Khashmir's UDP_PACKET_LIMIT, with room for headers).

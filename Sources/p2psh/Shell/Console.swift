@@ -33,6 +33,20 @@ struct Console: Sendable {
 
     func print(_ line: String) { print([line]) }
 
+    /// Part of a command's result, written as it comes (a watch's values): its lines, or with
+    /// `--json` a record of its own for the command running (``RunningCommand``).
+    func partial(_ output: any VerbOutput) {
+        switch format {
+        case .text:
+            print(output.lines(for: self))
+        case .json:
+            let command = RunningCommand.current
+            print(CommandRecord(command: command?.text ?? "", verb: command?.verb ?? "", ok: true,
+                                milliseconds: command.map { Formatting.milliseconds(since: $0.started) } ?? 0,
+                                result: output, error: nil).line)
+        }
+    }
+
     /// Context for a person (the key used, timings): shown only when decorated.
     func note(_ line: String) {
         guard decorated else { return }

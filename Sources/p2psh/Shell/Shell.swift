@@ -154,12 +154,19 @@ struct Shell {
             return .failed
         }
         let session = session
-        let outcome = InterruptibleRun.run { try await verb.execute(in: session) }
+        let running = RunningCommand(text: command.text, verb: type.verbName, started: started)
+        let outcome = InterruptibleRun.run {
+            try await RunningCommand.$current.withValue(running) { try await verb.execute(in: session) }
+        }
         defer { refreshCompletions() }
         switch outcome {
         case .finished(.success(let output)):
             report(command, output: output, started: started)
             return type.endsSession ? .exit : .succeeded
+        case .interrupted(.success(let output)) where type.runsUntilInterrupted:
+            // Ctrl-C is how a watch ends: what it saw is its result.
+            report(command, output: output, started: started)
+            return .succeeded
         case .finished(.failure(let failure as PartialFailure)):
             report(command, output: failure.output, error: failure.description, started: started)
             return .failed

@@ -27,4 +27,12 @@ struct DHTKey: Sendable {
     static func validate(_ text: String) throws {
         if text.isEmpty { throw ValidationError("the key is empty: give a name, or 40 hex digits") }
     }
+
+    /// Also refuses a salt without a public key (64 hex digits): only a mutable item has one.
+    static func validate(_ text: String, salt: String?) throws {
+        try validate(text)
+        if salt != nil, [UInt8](hex: text)?.count != 32 {
+            throw ValidationError("--salt goes with a public key of 64 hex digits (what 'stats' shows as item key)")
+        }
+    }
 }

@@ -29,10 +29,7 @@ struct Get: Verb {
     var salt: String?
 
     func validate() throws {
-        try DHTKey.validate(key)
-        if salt != nil, [UInt8](hex: key)?.count != 32 {
-            throw ValidationError("--salt goes with a public key of 64 hex digits (what 'stats' shows as item key)")
-        }
+        try DHTKey.validate(key, salt: salt)
     }
 
     struct Output: VerbOutput {

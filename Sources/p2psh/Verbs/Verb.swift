@@ -10,6 +10,8 @@ protocol Verb: ParsableCommand, Sendable {
     static var argumentCompletion: CompletionSource { get }
     /// True for the verb that ends the session.
     static var endsSession: Bool { get }
+    /// True for a verb that runs until Ctrl-C (`watch`): interrupted, it succeeds with what it has.
+    static var runsUntilInterrupted: Bool { get }
 
     func execute(in session: ShellSession) async throws -> any VerbOutput
 }
@@ -17,6 +19,7 @@ protocol Verb: ParsableCommand, Sendable {
 extension Verb {
     static var argumentCompletion: CompletionSource { .declared }
     static var endsSession: Bool { false }
+    static var runsUntilInterrupted: Bool { false }
 }
 
 enum VerbGroup: String, CaseIterable, Sendable {

@@ -2,7 +2,7 @@
 enum VerbRegistry {
     static let verbs: [any Verb.Type] = [
         Join.self, Ping.self, Peers.self, Stats.self, Ban.self, Unban.self, Bans.self, Forget.self, Announce.self, Swarm.self, Sample.self, Store.self, Unstore.self, Put.self,
-        Get.self, Values.self, Fetch.self, Share.self,
+        Get.self, Watch.self, Values.self, Fetch.self, Share.self,
         Files.self, Neighbours.self, Help.self, History.self, Log.self, Exit.self,
     ]
 
@@ -31,6 +31,7 @@ enum VerbRegistry {
         "download": "did you mean 'fetch'?", "bootstrap": "did you mean 'join'?", "connect": "did you mean 'join'?",
         "info": "did you mean 'stats'?",
         "del": "did you mean 'unstore'?", "delete": "did you mean 'unstore'?", "cpp": "did you mean 'unstore'?",
+        "l": "did you mean 'watch'?", "listen": "did you mean 'watch'?",
         "block": "did you mean 'ban'?", "remove": "did you mean 'forget' (or 'ban')?",
         "h": "did you mean 'help'?", "?": "did you mean 'help'?",
         "q": "did you mean 'quit'?", "x": "did you mean 'exit'?",
