@@ -103,7 +103,8 @@ public actor FileSharingPeer {
                 guard let self else { throw .cancelled }
                 let report = try await self.fetch(file)
                 return (try? JSONEncoder.sorted.encode(report)) ?? Data("{}".utf8)
-            })
+            },
+            metrics: { [weak self] in await self?.metricsText() ?? "" })
         let server = try await FileServer.start(host: configuration.httpHost, port: configuration.httpPort, index: index,
                                                 secret: configuration.secret, handlers: handlers, counters: counters,
                                                 connections: connections, logger: logger)

@@ -52,6 +52,7 @@ extension FileServer.Responder {
         Route(.prefix("/sha256/"), [.get, .head], { $0.fileBySHA256 }),
         Route(.prefix("/pieces/"), [.get, .head], { $0.pieceList }),
         Route(.exact("/who-has"), [.get], { $0.whoHas }),
+        Route(.exact("/metrics"), [.get, .head], { $0.metrics }),
     ]
 
     /// The paths that need the admin secret, known routes or not.

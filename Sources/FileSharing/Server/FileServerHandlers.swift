@@ -18,12 +18,16 @@ struct FileServerHandlers: Sendable {
     /// 404, `targetExists` and `noShareDirectory` 409, `diskFull` 507, `fetchFailed` 502,
     /// `cancelled` 503, anything else 500; the body is the error's description.
     var fetch: @Sendable (_ file: String) async throws(SharingError) -> Data
+    /// Answers `GET /metrics`: Prometheus text.
+    var metrics: @Sendable () async -> String
 
     init(whoHas: @escaping @Sendable (_ name: String, _ history: [NodeID]) async -> WhoHasAnswer,
                 stats: @escaping @Sendable () async -> Data,
-                fetch: @escaping @Sendable (_ file: String) async throws(SharingError) -> Data) {
+                fetch: @escaping @Sendable (_ file: String) async throws(SharingError) -> Data,
+                metrics: @escaping @Sendable () async -> String = { "" }) {
         self.whoHas = whoHas
         self.stats = stats
         self.fetch = fetch
+        self.metrics = metrics
     }
 }

@@ -37,7 +37,8 @@ extension Node {
         guard let key = engine.startQuery(method, arguments, to: address, expecting: expectedID, now: now) else {
             return .error(.server("too many queries in flight"))
         }
-        return await withTaskCancellationHandler {
+        let started = now
+        let outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 waiting[key] = continuation
                 process(engine.takeOutput())
@@ -45,6 +46,8 @@ extension Node {
         } onCancel: {
             eventLoop.execute { self.assumeIsolated { $0.abandon(key) } }
         }
+        if case .response = outcome { metrics.recordQuery(method, took: now - started) }
+        return outcome
     }
 
     func query(_ method: Method, _ arguments: BencodeDictionary = BencodeDictionary(), to address: NodeAddress,

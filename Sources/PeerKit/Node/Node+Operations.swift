@@ -138,9 +138,11 @@ extension Node {
             logger.debug("lookup looked past", metadata: ["node": "\(contact.address)", "waited ms": "\(Int(waited.inSeconds * 1000))"])
         }
         let seeds = engine.lookupSeeds(near: target, now: now)
+        let started = now
         let result = await traversal.run(seeds: seeds, excluding: id, eligible: eligible, stop: stop) { contact in
             await query(self, contact)
         }
+        metrics.recordLookup(took: now - started)
         for roundTrip in result.roundTrips { lookupRoundTrips.record(roundTrip) }
         return result
     }

@@ -27,6 +27,8 @@ public actor Node {
 
     /// The node's SQLite database; file sharing keeps its own tables in it.
     package nonisolated let database: NodeDatabase
+    /// Durations of queries and lookups, for `GET /metrics`.
+    public nonisolated let metrics = NodeMetrics()
     /// Signs this node's mutable BEP 44 items; kept in the data directory (``SigningKeyFile``).
     nonisolated let signingKey: Curve25519.Signing.PrivateKey
     let logger: Logger
