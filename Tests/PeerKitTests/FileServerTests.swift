@@ -296,7 +296,8 @@ private func fetch(_ url: String, method: HTTPMethod = .GET, headers: [(String, 
             let response = try await fetch(fixture.url + "/pieces/" + file.sha256.hexString)
             #expect(response.status == 200)
             #expect(response.headers.first(name: "content-type") == "application/json")
-            let list = try JSONDecoder().decode(PieceList.self, from: response.body)
+            #expect(String(decoding: response.body, as: UTF8.self).contains(#""piece_size":"#), "snake_case, as everywhere")
+            let list = try JSONDecoder.results.decode(PieceList.self, from: response.body)
             #expect(list == PieceList(file))
             let validated = try list.validated(expecting: file.sha256)
             #expect(validated.pieceHashes.count == 4)
@@ -363,7 +364,8 @@ private func fetch(_ url: String, method: HTTPMethod = .GET, headers: [(String, 
                 #expect(!result.text.contains(ServerFixture.marker), "\(attempt) leaked the file")
                 #expect(!result.text.contains("root:"), "\(attempt) leaked /etc/passwd")
                 #expect(result.body != secretBytes && result.body != fixture.files["hello.txt"], "\(attempt)")
-                #expect(result.headers["content-type"] == "text/plain; charset=utf-8", "\(attempt)")
+                #expect(result.headers["content-type"] == "application/json", "\(attempt)")
+                #expect(result.text.hasPrefix(#"{"error":""#), "errors are JSON, as --json's: \(result.text)")
             }
             // The same through AsyncHTTPClient, for the ones a URL parser keeps as they are.
             for attempt in attempts where !attempt.contains("..") && !attempt.contains("//") && !attempt.contains("%zz") {
@@ -442,7 +444,8 @@ private func fetch(_ url: String, method: HTTPMethod = .GET, headers: [(String, 
             for (file, status) in [("exists.bin", 409), ("nowhere.bin", 404), ("big.bin", 507), ("broken.bin", 502)] {
                 let response = try await fetch(fixture.url + "/admin/fetch?file=" + file, method: .POST, headers: good)
                 #expect(response.status == status, "\(file)")
-                #expect(response.headers.first(name: "content-type") == "text/plain; charset=utf-8")
+                #expect(response.headers.first(name: "content-type") == "application/json")
+                #expect(String(decoding: response.body, as: UTF8.self).hasPrefix(#"{"error":""#))
             }
             #expect(try await fetch(fixture.url + "/admin/fetch", method: .POST, headers: good).status == 400)
             #expect(try await fetch(fixture.url + "/admin/fetch?file=a%00b", method: .POST, headers: good).status == 400)
@@ -458,7 +461,7 @@ private func fetch(_ url: String, method: HTTPMethod = .GET, headers: [(String, 
             let first = String(repeating: "01", count: 20), second = String(repeating: "ef", count: 20)
             let response = try await fetch(fixture.url + "/who-has?name=a%20b%2Bc%26d.txt&history=\(first),\(second)")
             #expect(response.status == 200)
-            let offers = try JSONDecoder().decode(WhoHasAnswer.self, from: response.body).providers
+            let offers = try JSONDecoder.results.decode(WhoHasAnswer.self, from: response.body).providers
             #expect(offers == [ProviderOffer(url: "http://127.0.0.1:7001", path: "a b+c&d.txt", size: 3,
                                              sha256: String(repeating: "ab", count: 32))])
             let plain = try await fetch(fixture.url + "/who-has?name=x+y")  // '+' is a plus, not a space

@@ -233,7 +233,8 @@ import TestSupport
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
             #expect(response.status == .ok)
             let body = try await response.body.collect(upTo: 1 << 16)
-            let report = try JSONDecoder().decode(FetchReport.self, from: Data(buffer: body))
+            #expect(String(buffer: body).contains("\"resumed_pieces\""), "snake_case, as the shell's fetch --json")
+            let report = try JSONDecoder.results.decode(FetchReport.self, from: Data(buffer: body))
             #expect(report.sha256 == (try await a.peer.files()).first?.sha256)
             #expect(try Data(contentsOf: URL(fileURLWithPath: b.share + "/ordered.txt")) == Data(content))
         }

@@ -47,7 +47,7 @@ import TestSupport
         #expect(run.stderr.contains("error: no provider has \"no-such-file.bin\""), "\(run.stderr)")
         let lines = run.stdout.split(separator: "\n").map(String.init)
         #expect(lines.filter { $0.hasPrefix("fetched ") }.count == 2, "\(run.stdout)")
-        #expect(lines.contains { $0.hasPrefix("notes.bin") && $0.contains(sha256) }, "files lists it")
+        #expect(lines.contains { $0.hasPrefix(sha256) && $0.hasSuffix(" notes.bin") }, "files lists it: SHA256 SIZE SERVED NAME")
         #expect(try Data(contentsOf: URL(fileURLWithPath: c + "/notes.bin")) == content)
         #expect(try Data(contentsOf: URL(fileURLWithPath: elsewhere + "/notes.bin")) == content)
         // No temporary file is left behind under any name.
@@ -131,7 +131,7 @@ import TestSupport
         #expect(shared == ["my notes.txt", "renamed.txt"])
         #expect(try String(contentsOfFile: data + "/files/renamed.txt", encoding: .utf8) == "hello, share\n")
         #expect(run.stdout.contains("sharing my notes.txt"))
-        let listed = run.stdout.split(separator: "\n").filter { $0.hasPrefix("my notes.txt") || $0.hasPrefix("renamed.txt") }
+        let listed = run.stdout.split(separator: "\n").filter { $0.hasSuffix(" 0 my notes.txt") || $0.hasSuffix(" 0 renamed.txt") }
         #expect(listed.count == 2)
 
         // The secret was generated, private, and `stats` shows it.

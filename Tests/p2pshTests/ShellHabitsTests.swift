@@ -105,7 +105,7 @@ import TestSupport
         #expect(!run.stdout.contains(" ms)"), "no timings in a pipe: \(run.stdout)")
         #expect(!run.stdout.contains("avg ms"), "no table header")
         let lines = run.stdout.split(separator: "\n").map(String.init)
-        #expect(lines[0].hasSuffix("1 node known"))
+        #expect(lines[0].hasSuffix(" 1 known") && lines[0].split(separator: " ").count == 6, "joined ADDRESS node ID N known: \(lines[0])")
         #expect(lines[1] == "stored on 1 node")
         let stats = lines.dropFirst(2).dropLast(1)
         #expect(stats.allSatisfy { $0.wholeMatch(of: /[a-z0-9_.]+ \S.*/) != nil }, "\(stats.joined(separator: "\n"))")

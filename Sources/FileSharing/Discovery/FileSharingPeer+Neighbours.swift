@@ -53,7 +53,7 @@ extension FileSharingPeer {
                 return nil
             }
             let body = try await response.body.collect(upTo: 1 << 20)
-            let answer = try JSONDecoder().decode(WhoHasAnswer.self, from: Data(buffer: body))
+            let answer = try JSONDecoder.results.decode(WhoHasAnswer.self, from: Data(buffer: body))
             let base = "http://\(address)"
             let providers = answer.providers.map { offer in
                 var offer = offer

@@ -48,7 +48,7 @@ struct ProviderClient: Sendable {
         }
         let list: PieceList
         do {
-            list = try JSONDecoder().decode(PieceList.self, from: Data(body.readableBytesView))
+            list = try JSONDecoder.results.decode(PieceList.self, from: Data(body.readableBytesView))
         } catch {
             throw .badPieceList("it is not valid JSON")
         }

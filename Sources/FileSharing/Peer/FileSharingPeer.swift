@@ -97,12 +97,12 @@ public actor FileSharingPeer {
             stats: { [weak self] in
                 guard let self else { return Data("{}".utf8) }
                 if let adminStatistics = self.configuration.adminStatistics { return await adminStatistics(self) }
-                return (try? JSONEncoder.sorted.encode(await self.statistics())) ?? Data("{}".utf8)
+                return (try? JSONEncoder.results.encode(await self.statistics())) ?? Data("{}".utf8)
             },
             fetch: { [weak self] file throws(SharingError) in
                 guard let self else { throw .cancelled }
                 let report = try await self.fetch(file)
-                return (try? JSONEncoder.sorted.encode(report)) ?? Data("{}".utf8)
+                return (try? JSONEncoder.results.encode(report)) ?? Data("{}".utf8)
             },
             metrics: { [weak self] in await self?.metricsText() ?? "" })
         let server = try await FileServer.start(host: configuration.httpHost, port: configuration.httpPort, index: index,
@@ -168,10 +168,22 @@ public actor FileSharingPeer {
 }
 
 extension JSONEncoder {
-    /// JSON with keys in a stable order, for output that scripts and tests compare.
-    static var sorted: JSONEncoder {
+    /// p2psh's one JSON dialect, for the HTTP server and the shell's `--json` alike: snake_case
+    /// keys, sorted, so that equal results print equal text.
+    public static var results: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         return encoder
+    }
+}
+
+extension JSONDecoder {
+    /// Reads what peers' servers write (``JSONEncoder/results``); camelCase keys of older
+    /// peers read too, as they pass through unchanged.
+    static var results: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
     }
 }

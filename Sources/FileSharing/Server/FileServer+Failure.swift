@@ -1,6 +1,7 @@
 import PeerKit
 import Hummingbird
 import NIOCore
+import Foundation
 
 extension FileServer {
     /// A request that cannot be answered as asked: the status and a line saying why.
@@ -29,11 +30,13 @@ extension FileServer {
             self.init(status, error.description)
         }
 
+        /// The failure as JSON, `{"error": "…"}`: the field `--json` gives a failed command.
         var response: Response {
             var headers = self.headers
-            headers[.contentType] = "text/plain; charset=utf-8"
+            headers[.contentType] = "application/json"
             headers[.cacheControl] = "no-store"
-            return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: message + "\n")))
+            let body = (try? JSONEncoder.results.encode(["error": message])) ?? Data(#"{"error":"unknown"}"#.utf8)
+            return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body + [0x0A])))
         }
     }
 }

@@ -6,7 +6,7 @@ import NIOCore
 extension FileServer.Responder {
     /// `value` in JSON with sorted keys, so answers are stable; "null" if it cannot be encoded.
     func encode(_ value: some Encodable) -> Data {
-        (try? JSONEncoder.sorted.encode(value)) ?? Data("null".utf8)
+        (try? JSONEncoder.results.encode(value)) ?? Data("null".utf8)
     }
 
     /// A 200 with a JSON body, never cached; its headers only when `head`.

@@ -1,3 +1,4 @@
+import FileSharing
 import Foundation
 
 /// One command's result as `--json` prints it: a JSON object on one line (JSON Lines).
@@ -33,16 +34,5 @@ struct CommandRecord: Encodable {
             return #"{"command":"","error":"result could not be encoded","ok":false}"#
         }
         return String(decoding: data, as: UTF8.self)
-    }
-}
-
-extension JSONEncoder {
-    /// How results are written as JSON, by `--json` and `GET /admin/stats` alike: snake_case
-    /// keys, sorted.
-    static var results: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return encoder
     }
 }

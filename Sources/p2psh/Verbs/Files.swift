@@ -9,7 +9,8 @@ struct Files: Verb {
         discussion: """
             Rescans the share directory first (only new or changed files are hashed), then \
             lists each file: its name, size, SHA-256 and how many times it was served (whole \
-            downloads, and fetches that began with its first piece).
+            downloads, and fetches that began with its first piece). In pipes each line is \
+            SHA256 SIZE SERVED NAME, the size in bytes and the name last.
 
             Example:
               files
@@ -29,9 +30,11 @@ struct Files: Verb {
                 }
                 return ["no files shared: copy some into the share directory, or use 'share PATH'"]
             }
+            // In pipes: `SHA256 SIZE SERVED NAME`, bytes as a number and the name last, where its spaces cannot
+            // shift the fields.
+            guard console.decorated else { return files.map { "\($0.sha256) \($0.size) \($0.timesServed) \($0.path.printable)" } }
             let rows = files.map { [$0.path.printable, Formatting.bytes(Int($0.size)), $0.sha256, "\($0.timesServed)"] }
-            return console.decorated ? Formatting.table(rows, header: ["name", "size", "sha256", "served"], console: console)
-                : Formatting.table(rows)
+            return Formatting.table(rows, header: ["name", "size", "sha256", "served"], console: console)
         }
     }
 

@@ -40,9 +40,11 @@ struct Join: Verb {
         var failed: [Failed] = []
 
         func lines(for console: Console) -> [String] {
+            // In pipes the whole id, so that `awk '{ print $4 }'` reads it.
             joined.map {
-                "joined \($0.address) (node \($0.nodeId.prefix(12))…): \(Formatting.count($0.knownNodes, "node")) known"
-                    + (console.decorated ? " (\($0.milliseconds) ms)" : "")
+                console.decorated
+                    ? "joined \($0.address) (node \($0.nodeId.prefix(12))…): \(Formatting.count($0.knownNodes, "node")) known (\($0.milliseconds) ms)"
+                    : "joined \($0.address) node \($0.nodeId) \($0.knownNodes) known"
             }
         }
     }

@@ -8,7 +8,8 @@ struct Peers: Verb {
         abstract: "Show the routing table, closest nodes first.",
         discussion: """
             One line per node: its id, address, when it last answered, its failed queries in a \
-            row, and the index of its bucket in the routing table (0 holds the farthest nodes).
+            row, and the index of its bucket in the routing table (0 holds the farthest nodes). \
+            In pipes each line is ID ADDRESS LAST_SEEN_SECONDS FAILURES BUCKET.
 
             Example:
               peers
@@ -28,9 +29,12 @@ struct Peers: Verb {
 
         func lines(for console: Console) -> [String] {
             guard !nodes.isEmpty else { return console.decorated ? ["no peers known: join HOST:PORT first"] : [] }
+            // In pipes: `ID ADDRESS LAST_SEEN_SECONDS FAILURES BUCKET`, five fields a line.
+            guard console.decorated else {
+                return nodes.map { "\($0.id) \($0.address) \($0.lastSeenSecondsAgo) \($0.failures) \($0.bucket)" }
+            }
             let rows = nodes.map { [$0.id, $0.address, Formatting.duration(Double($0.lastSeenSecondsAgo)) + " ago",
                                     "\($0.failures)", "\($0.bucket)"] }
-            guard console.decorated else { return Formatting.table(rows) }
             return Formatting.table(rows, header: ["ID", "ADDRESS", "LAST SEEN", "FAILURES", "BUCKET"], console: console)
                 + [Formatting.count(nodes.count, "node")]
         }
