@@ -18,13 +18,21 @@
 #include <unistd.h>
 #include <wchar.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 
 // Statics in this header are per translation unit: only the signal handlers and
 // their installer share one, and they always come from the same Swift file.
 // Everything else gets the interrupt pipe's read end as an argument.
 
+/// The width of the terminal on `fd` in columns, or 0 when it is not a terminal.
+static inline int p2psh_terminal_columns(int fd) {
+    struct winsize size;
+    if (ioctl(fd, TIOCGWINSZ, &size) != 0) return 0;
+    return size.ws_col;
+}
+
 /// Bytes the signal handlers write to the interrupt pipe.
-enum { P2PSH_INTERRUPT = 1, P2PSH_WINDOW_CHANGE = 2, P2PSH_TERMINATE = 3 };
+enum { P2PSH_INTERRUPT = 1, P2PSH_WINDOW_CHANGE = 2, P2PSH_TERMINATE = 3, P2PSH_LOG = 4 };
 
 /// The self-pipe written by the signal handlers: [0] read end, [1] write end.
 static int p2psh_signal_pipe[2] = {-1, -1};
@@ -64,22 +72,28 @@ static inline int p2psh_install_signal_handlers(void) {
     return p2psh_signal_pipe[0];
 }
 
+/// The signal pipe's write end, for the shell's own wake-ups (log lines while a line is edited).
+static inline int p2psh_signal_write_end(void) { return p2psh_signal_pipe[1]; }
+
 /// What the signal pipe held.
 struct p2psh_signals {
     int interrupts;
     int window_changed;
     int terminate;
+    /// Log lines wait to be shown above the line being edited.
+    int logs;
 };
 
 /// Empties the signal pipe and tells what it held.
 static inline struct p2psh_signals p2psh_drain_signals(int fd) {
-    struct p2psh_signals seen = {0, 0, 0};
+    struct p2psh_signals seen = {0, 0, 0, 0};
     char buffer[64];
     ssize_t count;
     while ((count = read(fd, buffer, sizeof buffer)) > 0) {
         for (ssize_t i = 0; i < count; i++) {
             if (buffer[i] == P2PSH_INTERRUPT) seen.interrupts++;
             else if (buffer[i] == P2PSH_WINDOW_CHANGE) seen.window_changed = 1;
+            else if (buffer[i] == P2PSH_LOG) seen.logs = 1;
             else seen.terminate = 1;
         }
     }
@@ -94,6 +108,8 @@ struct p2psh_reader_state {
     int terminated;
     /// The prompt's width in columns.
     int prompt_width;
+    /// Writes the log lines that arrived while a line was edited (on the main thread).
+    void (*show_logs)(void);
 };
 
 /// The terminal's width in columns, as libedit knows it (80 when it cannot tell).
@@ -103,12 +119,9 @@ static inline int p2psh_el_columns(EditLine *el) {
     return columns;
 }
 
-/// SIGWINCH while a line is being edited: libedit learns the new size (el_resize, as its own
-/// handler would do), then the prompt and line are drawn again from the row the prompt is on
-/// now. Terminals rewrap a long line to the new width, so the cursor's row is counted in it;
-/// everything below the prompt is cleared first, so no piece of the old drawing is left.
-static void p2psh_redraw_after_resize(EditLine *el, int prompt_width) {
-    el_resize(el);
+/// Moves to the row the prompt is on and clears everything from there down. Terminals rewrap
+/// a long line to their width, so the cursor's row is counted in it.
+static void p2psh_clear_edited_line(EditLine *el, int prompt_width) {
     const int columns = p2psh_el_columns(el);
     const LineInfoW *line = el_wline(el);
     int width = prompt_width;
@@ -122,6 +135,23 @@ static void p2psh_redraw_after_resize(EditLine *el, int prompt_width) {
     if (rows > 0) fprintf(out, "\r\033[%dA\033[J", rows);
     else fputs("\r\033[J", out);
     fflush(out);
+}
+
+/// SIGWINCH while a line is being edited: libedit learns the new size (el_resize, as its own
+/// handler would do), then the prompt and line are drawn again from the row the prompt is on
+/// now, so no piece of the old drawing is left.
+static void p2psh_redraw_after_resize(EditLine *el, int prompt_width) {
+    el_resize(el);
+    p2psh_clear_edited_line(el, prompt_width);
+    el_set(el, EL_REFRESH);
+}
+
+/// Log lines while a line is edited: the prompt and line are cleared, the log lines written
+/// where they were, and the prompt and line drawn again below them, as typed.
+static void p2psh_show_logs_while_editing(EditLine *el, struct p2psh_reader_state *reader) {
+    if (reader->show_logs == NULL) return;
+    p2psh_clear_edited_line(el, reader->prompt_width);
+    reader->show_logs();
     el_set(el, EL_REFRESH);
 }
 
@@ -145,6 +175,7 @@ static int p2psh_read_char(EditLine *el, wchar_t *out) {
         if (fds[1].revents & POLLIN) {
             struct p2psh_signals seen = p2psh_drain_signals(signal_fd);
             if (seen.window_changed) p2psh_redraw_after_resize(el, reader->prompt_width);
+            if (seen.logs) p2psh_show_logs_while_editing(el, reader);
             if (seen.terminate) {
                 reader->terminated = 1;
                 return 0;

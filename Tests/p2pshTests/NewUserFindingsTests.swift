@@ -33,4 +33,20 @@ import TestSupport
         #expect(escape.stderr.contains("unknown command 'bo\\x1b[31mgus'"), "\(escape.stderr)")
         #expect(!escape.stderr.contains("\u{1b}[31m"), "no raw escape reaches the terminal")
     }
+
+    @Test func anApostropheInAnUnquotedValueIsPartOfIt() async throws {
+        let run = try await p2psh(["--ephemeral", "--port", "0", "-c", "store q it's mine; get q"], input: "")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.hasSuffix("it's mine\n"), "\(run.stdout)")
+    }
+
+    @Test func theQuotingFooterIsShownOnlyForVerbsThatTakeWords() async throws {
+        let run = try await p2psh(["--ephemeral", "--port", "0", "-c", "help exit; help stats; help get; help store"], input: "")
+        let topics = run.stdout.components(separatedBy: "USAGE: ").dropFirst()
+        #expect(topics.count == 4)
+        let footer = "A word that begins with '-' is an option"
+        #expect(topics.map { $0.contains(footer) } == [false, false, true, true], "\(run.stdout)")
+        #expect(topics.map { $0.contains("VALUE is the rest of the command") } == [false, false, false, true])
+        #expect(run.stdout.split(separator: "\n").allSatisfy { $0.count <= 80 }, "help fits 80 columns")
+    }
 }

@@ -30,6 +30,14 @@ import TestSupport
         #expect(throws: Tokenizer.UnterminatedQuote.self) { try Tokenizer.commands(#"get "x"#) }
     }
 
+    @Test func anApostropheInsideAWordThatNoQuoteClosesIsALetter() throws {
+        #expect(try Tokenizer.commands("store q it's").first?.words == ["store", "q", "it's"])
+        #expect(try Tokenizer.commands("store q don't 'quote me'").first?.words == ["store", "q", "don't", "quote me"])
+        #expect(try Tokenizer.commands("store q rock'n'roll").first?.words == ["store", "q", "rocknroll"], "a closed pair still quotes")
+        #expect(try Tokenizer.commands("store q it's; get q").map(\.words) == [["store", "q", "it's"], ["get", "q"]])
+        #expect(throws: Tokenizer.UnterminatedQuote.self) { try Tokenizer.commands("store q 'it") }
+    }
+
     @Test func escapedTextReadsBackAsOneWord() throws {
         let awkward = "my file; #1 'quoted' \"double\" back\\slash"
         #expect(try Tokenizer.commands("share " + Tokenizer.escaped(awkward)).first?.words == ["share", awkward])

@@ -150,3 +150,42 @@ import TestSupport
         #expect("new\nline\u{1B}[41m\u{202E}".printable == "new\\nline\\x1b[41m\\u{202e}")
     }
 }
+
+/// Log lines that arrive while a line is typed (issue 20): they go above it, and the prompt
+/// and the typed text are drawn again below them, intact.
+@Suite(.timeLimit(.minutes(2))) struct LogWhileTypingTests {
+    @Test func aLogLineWhileTypingLeavesTheTypedTextIntactOnTheLastLine() async throws {
+        let seed = try await ShellProcess.start(["--ephemeral", "-k"])
+        defer { seed.child.terminate() }
+        let habits = TerminalHabitsTests()
+        let session = Task {
+            try await habits.drive([TestPaths.p2psh, "--ephemeral", "--host", "127.0.0.1", "--port", "0"], [
+                ["expect": "p2psh> "],
+                ["send": "log debug\r"], ["expect": "p2psh> "],
+                ["send": "join \(seed.address)\r"], ["expect": "joined"], ["expect": "p2psh> "],
+                ["send": "store typed-key half typed"], ["sleep": 3.0],
+                ["send": " and finished\r"], ["expect": "stored on"], ["expect": "p2psh> "],
+                ["send": "exit\r"], ["exit": 0],
+            ])
+        }
+        // While the text waits at the prompt, the seed pings the node: each ping is a debug line there.
+        var node: Substring?
+        for _ in 0..<100 where node == nil {
+            node = try await seed.output(of: "peers").split(separator: "\n").first?.split(separator: " ").dropFirst().first
+            if node == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let address = try #require(node)
+        try await Task.sleep(for: .milliseconds(800))
+        for _ in 0..<3 { _ = try await seed.output(of: "ping \(address)") }
+        let transcript = try await session.value
+        let screen = habits.visible(transcript)
+        // What each drawing leaves on a line: split where the cursor returns, escapes taken out.
+        let lines = transcript.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }).map { habits.visible(String($0)) }
+        #expect(lines.contains { $0.contains("query received") && $0.contains("method=ping") }, "\(screen)")
+        #expect(!lines.contains { $0.contains("query received") && $0.contains("store typed-key") },
+                "no log line inside the typed text: \(lines.filter { $0.contains("store typed-key") })")
+        let afterLastLog = try #require(screen.components(separatedBy: "method=ping").last)
+        #expect(afterLastLog.contains("p2psh> store typed-key half typed"), "the typed text is drawn again below: \(afterLastLog)")
+        #expect(try await seed.output(of: "get typed-key").contains("half typed and finished"))
+    }
+}

@@ -182,7 +182,8 @@ import TestSupport
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    @Test func fetchShowsAProgressLineOnATerminalAndThenTheResult() async throws {
+    @Test(arguments: [60, 80])
+    func fetchShowsAProgressLineOnATerminalAndThenTheResult(columns: Int) async throws {
         let share = TestPaths.temporaryDirectory()
         let content = Data((0..<(6 * 1_048_576)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) })
         try content.write(to: URL(fileURLWithPath: share + "/movie.bin"))
@@ -190,15 +191,21 @@ import TestSupport
         defer { seed.child.terminate() }
         let mine = TestPaths.temporaryDirectory()
         let transcript = try await drive(["--ephemeral", "--host", "127.0.0.1", "--port", "0", "--share", mine], [
+            ["resize": [24, columns]],
             ["expect": "p2psh> "],
             ["send": "join \(seed.address)\r"], ["expect": "joined"], ["expect": "p2psh> "],
             ["send": "fetch movie.bin\r"], ["expect": "fetched "], ["expect": "p2psh> "],
             ["send": "exit\r"], ["exit": 0],
         ])
         #expect(transcript.contains("Using h(name:movie.bin) = "))
-        #expect(transcript.contains("movie.bin  ["), "a progress bar was drawn")
+        #expect(transcript.contains("movie.bin  "), "a progress line was drawn")
         #expect(transcript.contains("/ 6.0 MiB"))
         #expect(transcript.contains("\r\u{1B}[K"), "and erased before the result")
+        // Each drawing of the progress line fits the terminal, so it never wraps.
+        let drawings = transcript.components(separatedBy: "\r\u{1B}[K").dropFirst()
+            .map { $0.prefix { $0 != "\r" && $0 != "\n" } }.filter { $0.contains("/ 6.0 MiB") }
+        #expect(!drawings.isEmpty)
+        for drawing in drawings { #expect(drawing.count < columns, "\(drawing.count) columns: \(drawing)") }
         #expect(try Data(contentsOf: URL(fileURLWithPath: mine + "/movie.bin")) == content)
         _ = try await seed.exit()
     }

@@ -20,6 +20,7 @@ enum Interrupts {
 
     static func install() {
         descriptor = p2psh_install_signal_handlers()
+        LogLines.install(wakingThrough: p2psh_signal_write_end())
     }
 
     /// Set when the terminal was resized while no line was being edited; the line editor

@@ -38,7 +38,8 @@ final class LineEditor: LineSource {
         self.history = history
         readerState = .allocate(capacity: 1)
         readerState.initialize(to: p2psh_reader_state(signal_fd: Interrupts.descriptor, terminated: 0,
-                                                      prompt_width: Int32(strlen(Self.prompt!))))
+                                                      prompt_width: Int32(strlen(Self.prompt!)),
+                                                      show_logs: { LogLines.flush() }))
         Self.completer = completer
         p2psh_history_set_size(libeditHistory, Int32(history.limit))
         p2psh_el_set_editor(editLine, "emacs")
@@ -72,7 +73,9 @@ final class LineEditor: LineSource {
         }
         if resized { el_resize(editLine) }
         var count: Int32 = 0
+        LogLines.setEditing(true)
         let raw = el_gets(editLine, &count)
+        LogLines.setEditing(false)
         // Ctrl-C ends el_gets like Enter, but with nothing appended: on an empty line that
         // looks like end of input, so the cancel is checked first.
         let cancelled = MainActor.assumeIsolated {

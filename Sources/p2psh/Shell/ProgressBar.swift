@@ -48,20 +48,51 @@ final class ProgressBar: Sendable {
         if drawn { TerminalOutput.write("\r\u{1B}[K", to: 1) }
     }
 
+    /// The line, fitted to the terminal's width (one column spare, so it never wraps): the
+    /// time left goes first, then the peer count, the rate, the bar, and last the name is cut.
     private func render(_ progress: DownloadProgress, rate: Double) -> String {
+        let width = (TerminalDevice.columns(of: 1) ?? 80) - 1
         let total = max(progress.totalBytes, 1)
         let fraction = min(1, Double(progress.bytesVerified) / Double(total))
-        let width = 20
-        let filled = Int(fraction * Double(width))
-        let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "")
-            + String(repeating: " ", count: max(0, width - filled - 1))
-        var line = "\(label)  [\(bar)] \(Formatting.bytes(Int(progress.bytesVerified))) / \(Formatting.bytes(Int(progress.totalBytes)))"
+        let amount = "\(Formatting.bytes(Int(progress.bytesVerified))) / \(Formatting.bytes(Int(progress.totalBytes)))"
+        var extras: [String] = []
         if rate > 0 {
             let remaining = Double(progress.totalBytes - progress.bytesVerified) / rate
-            line += "  \(Formatting.bytes(Int(rate)))/s  \(progress.activeProviders) peer\(progress.activeProviders == 1 ? "" : "s")"
-            line += "  ETA \(Formatting.duration(remaining))"
+            extras = ["\(Formatting.bytes(Int(rate)))/s",
+                      "\(progress.activeProviders) peer\(progress.activeProviders == 1 ? "" : "s")",
+                      "ETA \(Formatting.duration(remaining))"]
         }
-        return line
+        var barWidth = 20
+        while true {
+            let line = ([label, Self.bar(fraction, width: barWidth), amount] + extras).filter { !$0.isEmpty }.joined(separator: "  ")
+            if Formatting.displayWidth(line) <= width { return line }
+            if !extras.isEmpty {
+                extras.removeLast()
+            } else if barWidth > 0 {
+                barWidth = 0
+            } else {
+                let room = width - Formatting.displayWidth(amount) - 2
+                return room >= 4 ? Self.cut(label, to: room) + "  " + amount : Self.cut(amount, to: max(1, width))
+            }
+        }
+    }
+
+    private static func bar(_ fraction: Double, width: Int) -> String {
+        guard width > 0 else { return "" }
+        let filled = Int(fraction * Double(width))
+        return "[" + String(repeating: "=", count: filled) + (filled < width ? ">" : "")
+            + String(repeating: " ", count: max(0, width - filled - 1)) + "]"
+    }
+
+    /// `text` cut to `width` cells, with "…" when something was cut.
+    private static func cut(_ text: String, to width: Int) -> String {
+        guard Formatting.displayWidth(text) > width else { return text }
+        var kept = ""
+        for character in text {
+            if Formatting.displayWidth(kept + String(character)) > width - 1 { break }
+            kept.append(character)
+        }
+        return kept + "…"
     }
 
     private static func rate(_ samples: [(ContinuousClock.Instant, Int64)]) -> Double {

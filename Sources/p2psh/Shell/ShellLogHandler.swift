@@ -2,8 +2,8 @@ import Foundation
 import Logging
 import Synchronization
 
-/// swift-log's output for p2psh: one line per event on stderr, written through
-/// ``TerminalOutput`` so that a log line never splits a command's result.
+/// swift-log's output for p2psh: one line per event on stderr, written through ``LogLines``
+/// so that a log line never splits a command's result nor the line being typed.
 ///
 /// One level for the whole process, which the `log` verb changes at run time: every logger
 /// reads it on each event, so a change reaches loggers made before it.
@@ -47,7 +47,6 @@ struct ShellLogHandler: LogHandler {
         let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
         let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         let time = Date().formatted(.iso8601.time(includingFractionalSeconds: true))
-        TerminalOutput.write("\(time) \(event.level) \(label): \(event.message)\(fields.isEmpty ? "" : " " + fields)\n",
-                             to: 2)
+        LogLines.write("\(time) \(event.level) \(label): \(event.message)\(fields.isEmpty ? "" : " " + fields)\n")
     }
 }

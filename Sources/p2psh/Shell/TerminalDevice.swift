@@ -1,3 +1,4 @@
+import CLibEdit
 import Foundation
 
 /// Where an interactive session draws its prompt and line editing.
@@ -15,5 +16,12 @@ enum TerminalDevice {
         if isatty(2) == 1 { return 2 }
         let device = open("/dev/tty", O_WRONLY | O_CLOEXEC)
         return device >= 0 ? device : nil
+    }
+
+    /// The width of the terminal on `descriptor` in columns, read anew each time (it may have
+    /// been resized), or nil when it is not a terminal.
+    static func columns(of descriptor: Int32) -> Int? {
+        let columns = Int(p2psh_terminal_columns(descriptor))
+        return columns > 0 ? columns : nil
     }
 }

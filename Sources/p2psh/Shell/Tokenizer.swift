@@ -1,6 +1,7 @@
 /// Splits a line into commands, and commands into words, as a POSIX shell would for simple cases.
 ///
-/// An unquoted `;` or newline ends a command. Single quotes keep everything literally;
+/// An unquoted `;` or newline ends a command. Single quotes keep everything literally (an
+/// apostrophe inside a word that no later quote closes, as in "it's", is only a letter);
 /// double quotes keep spaces and allow `\"` and `\\`; a backslash outside quotes escapes
 /// the next character; an unquoted `#` at the start of a word begins a comment that runs to
 /// the end of the line. A word that was quoted or escaped in any part is literal: it is never
@@ -66,6 +67,10 @@ enum Tokenizer {
                 while let skipped = next(), skipped != "\n", skipped != "\r\n" {}
                 endCommand(at: commentStart)
                 commandStart = index
+            case "'" where current.last?.isLetter == true && isUnmatched(at: index):
+                // An apostrophe inside a word ("it's") that no later quote closes is a letter:
+                // a VALUE is the rest of the command, and people type English in it.
+                current.append(character)
             case "'":
                 inWord = true
                 quoted = true
@@ -98,6 +103,11 @@ enum Tokenizer {
         }
         endCommand(at: line.endIndex)
         return commands
+
+        /// Whether the single quote before `position` has no partner: an even number of them follows.
+        func isUnmatched(at position: String.Index) -> Bool {
+            line[position...].reduce(0) { $0 + ($1 == "'" ? 1 : 0) } % 2 == 0
+        }
     }
 
     /// The characters that must be escaped with a backslash for a word to read back as itself.

@@ -64,6 +64,20 @@ enum Formatting {
         }
     }
 
+    /// `text` broken into lines of at most `width` cells at spaces (a longer word gets a line of its own).
+    static func wrapped(_ text: String, width: Int) -> String {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty, displayWidth(line) + 1 + displayWidth(String(word)) > width {
+                lines.append(line)
+                line = ""
+            }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        return (lines + [line]).joined(separator: "\n")
+    }
+
     /// `text` padded with spaces to `width` terminal cells.
     static func padded(_ text: String, to width: Int) -> String {
         text + String(repeating: " ", count: max(0, width - displayWidth(text)))

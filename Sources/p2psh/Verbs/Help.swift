@@ -59,16 +59,23 @@ struct Help: Verb {
 
     /// One verb's help: what `help VERB`, `VERB --help` and `VERB -h` show.
     static func topic(for type: any Verb.Type) -> Topic {
-        Topic(verb: type.verbName, usage: Shell.usage(of: type),
-              text: type.helpMessage(columns: 80).trimmingTrailingNewlines + "\n\n" + argumentRules)
+        let text = type.helpMessage(columns: 80).trimmingTrailingNewlines
+        return Topic(verb: type.verbName, usage: Shell.usage(of: type),
+                     text: argumentRules(for: type).map { text + "\n\n" + $0 } ?? text)
     }
 
-    /// How every verb reads its words; shown with each verb's help and in the man page.
-    static let argumentRules = """
-        A word that begins with '-' is an option unless it is quoted ("-5") or comes after \
-        '--', which ends the options. store's VALUE is the rest of the command, whatever it \
-        begins with.
-        """
+    /// How a verb reads its words, for the verbs that take any: a word that could be taken for
+    /// an option, and a VALUE that is the rest of the command. Nil for a verb without arguments.
+    static func argumentRules(for type: any Verb.Type) -> String? {
+        let positionals = VerbRegistry.spec(of: type).positionals
+        guard !positionals.isEmpty else { return nil }
+        var rules = "A word that begins with '-' is an option unless it is quoted (\"-5\") or comes after '--', "
+            + "which ends the options."
+        if positionals.contains(where: { $0.valueName == "value" && $0.isRepeating }) {
+            rules += " VALUE is the rest of the command, whatever it begins with."
+        }
+        return Formatting.wrapped(rules, width: 80)
+    }
 
     static func overview() -> Overview {
         let verbs = VerbGroup.allCases.flatMap { group in VerbRegistry.verbs.filter { $0.group == group } }
