@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import p2psh
+@testable import FileSharing
 
 /// Smaller things a new user hit (issue 20), each pinned.
 @Suite struct NewUserFindingsTests {
@@ -48,5 +49,18 @@ import TestSupport
         #expect(topics.map { $0.contains(footer) } == [false, false, true, true], "\(run.stdout)")
         #expect(topics.map { $0.contains("VALUE is the rest of the command") } == [false, false, false, true])
         #expect(run.stdout.split(separator: "\n").allSatisfy { $0.count <= 80 }, "help fits 80 columns")
+    }
+}
+
+/// A resumed fetch's rate counts only what this fetch downloaded.
+@Suite struct ResumedFetchRateTests {
+    @Test func theRateOfAResumedFetchCountsOnlyTheBytesItFetched() {
+        let console = Console(format: .text, decorated: true, palette: Palette(enabled: false), errorPalette: Palette(enabled: false))
+        let report = FetchReport(path: "/tmp/big.bin", size: 100 << 20, sha256: String(repeating: "a", count: 64), providers: 1,
+                                 seconds: 2, bytesFetched: 10 << 20, resumedPieces: 90, alreadyPresent: false, shared: true,
+                                 copied: false)
+        let line = report.lines(for: console).joined()
+        #expect(line.contains("in 2.0 s  5.0 MiB/s"), "10 MiB in 2 s, not 100: \(line)")
+        #expect(line.contains("(90 pieces resumed)"))
     }
 }

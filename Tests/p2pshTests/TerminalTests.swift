@@ -131,6 +131,19 @@ import TestSupport
         #expect(!transcript.contains("error:"), "Ctrl-C is how a watch ends: \(transcript)")
     }
 
+    @Test func aSilentAddressSaysWhatItWaitsForAtStartAndOnPing() async throws {
+        let silent = try SilentUDPPeer()
+        let transcript = try await drive(["--ephemeral", "--host", "127.0.0.1", "--port", "0", "--bootstrap", silent.address], [
+            // Before any prompt: the banner, then what the start waits for.
+            ["expect": "waiting for \(silent.address) to answer (a silent address takes 9 s; Ctrl-C stops)"],
+            ["send": "\u{3}"], ["expect": "p2psh> "],
+            ["send": "ping \(silent.address)\r"], ["expect": "waiting for \(silent.address) to answer (up to 9 s; Ctrl-C stops)"],
+            ["send": "\u{3}"], ["expect": "ping: interrupted"], ["expect": "p2psh> "],
+            ["send": "exit\r"], ["exit": 0],
+        ])
+        #expect(!transcript.contains("unknown command"), "\(transcript)")
+    }
+
     @Test func manyCandidatesAreListedOnlyAfterAskingAsBashDoes() async throws {
         let directory = TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -10,6 +10,8 @@ public struct FetchReport: Codable, Sendable, Equatable {
     public var providers: Int
     /// Seconds from the start of the fetch to the file under its final name.
     public var seconds: Double
+    /// Bytes downloaded by this fetch: the size less the resumed pieces. The rate counts these.
+    public var bytesFetched: Int64
     /// Pieces found already verified in an earlier, interrupted fetch.
     public var resumedPieces: Int
     /// The file was already here: nothing was downloaded.

@@ -96,9 +96,10 @@ extension FileSharingPeer {
                     shared = (try? await index.adopt(name, pieces: pieces)) != nil
                     if shared { announceSoon() }
                 }
+                let resumedBytes = min(pieces.size, Int64(report.resumedPieces) * Int64(pieces.pieceSize))
                 return FetchReport(path: destination + "/" + name, size: pieces.size, sha256: plan.sha256.hexString,
                                    providers: report.providers.filter { $0.pieces > 0 }.count,
-                                   seconds: started.duration(to: .now).inSeconds,
+                                   seconds: started.duration(to: .now).inSeconds, bytesFetched: pieces.size - resumedBytes,
                                    resumedPieces: report.resumedPieces, alreadyPresent: false, shared: shared, copied: false)
             } catch .cancelled {
                 throw .cancelled
@@ -130,7 +131,7 @@ extension FileSharingPeer {
             path = destination + "/" + name
         }
         return FetchReport(path: path, size: file.size, sha256: file.sha256.hexString, providers: 0, seconds: 0,
-                           resumedPieces: 0, alreadyPresent: true, shared: destination == nil, copied: destination != nil)
+                           bytesFetched: 0, resumedPieces: 0, alreadyPresent: true, shared: destination == nil, copied: destination != nil)
     }
 
     /// A report that the file is already at `path` when a file there has this content; nil when
@@ -147,7 +148,7 @@ extension FileSharingPeer {
             matches = hashed == sha256
         }
         guard matches else { throw .targetExists(path) }
-        return FetchReport(path: path, size: size, sha256: sha256.hexString, providers: 0, seconds: 0, resumedPieces: 0,
+        return FetchReport(path: path, size: size, sha256: sha256.hexString, providers: 0, seconds: 0, bytesFetched: 0, resumedPieces: 0,
                            alreadyPresent: true, shared: false, copied: false)
     }
 

@@ -79,7 +79,7 @@ extension FetchReport: VerbOutput {
             let how = shared ? "already shared" : copied ? "copied from the share directory" : "already there"
             return ["\(how): \(path)  \(Formatting.bytes(Int(size)))  sha256 \(sha256)"]
         }
-        let rate = seconds > 0 ? "  \(Formatting.bytes(Int(Double(size) / seconds)))/s" : ""
+        let rate = seconds > 0 && bytesFetched > 0 ? "  \(Formatting.bytes(Int(Double(bytesFetched) / seconds)))/s" : ""
         let timing = console.decorated ? " in " + String(format: "%.1f s", seconds) + rate : ""
         return ["fetched \(path)  \(Formatting.bytes(Int(size)))  sha256 \(sha256)  "
             + "from \(Formatting.count(providers, "peer"))" + timing

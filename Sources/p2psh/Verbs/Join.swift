@@ -58,13 +58,18 @@ struct Join: Verb {
 
     func execute(in session: ShellSession) async throws -> any VerbOutput {
         let peer = session.peer
-        let attempts = await withTaskGroup(of: (Int, Attempt).self) { group in
-            for (index, text) in addresses.enumerated() {
-                group.addTask { (index, await Self.join(text, through: peer)) }
+        let addresses = addresses
+        let waiting = "waiting for \(addresses.map(\.printable).joined(separator: ", ")) to answer "
+            + "(a silent address takes 9 s; Ctrl-C stops)"
+        let attempts = try await Waiting.noting(waiting, on: session.console) {
+            await withTaskGroup(of: (Int, Attempt).self) { group in
+                for (index, text) in addresses.enumerated() {
+                    group.addTask { (index, await Self.join(text, through: peer)) }
+                }
+                var attempts: [(Int, Attempt)] = []
+                for await attempt in group { attempts.append(attempt) }
+                return attempts.sorted { $0.0 < $1.0 }.map(\.1)
             }
-            var attempts: [(Int, Attempt)] = []
-            for await attempt in group { attempts.append(attempt) }
-            return attempts.sorted { $0.0 < $1.0 }.map(\.1)
         }
         var output = Output()
         for attempt in attempts {

@@ -39,7 +39,10 @@ struct Ping: Verb {
 
     func execute(in session: ShellSession) async throws -> any VerbOutput {
         let address = try await NodeAddress.resolving(address)
-        let result = try await session.node.ping(address)
+        let node = session.node
+        let result = try await Waiting.noting("waiting for \(address) to answer (up to 9 s; Ctrl-C stops)", on: session.console) {
+            try await node.ping(address)
+        }
         return Output(address: "\(address)", nodeId: result.contact.id.hex,
                       milliseconds: (result.roundTrip.inSeconds * 100_000).rounded() / 100,
                       externalAddress: result.observedAddress.map { "\($0)" },
