@@ -112,3 +112,19 @@ import TestSupport
         Set(try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.contains(".sqlite") })
     }
 }
+
+/// The routing table reaches the database when it changed much, not only at checkpoints.
+@Suite struct TableSaveTests {
+    @Test func aTableThatGrewMuchIsSavedBeforeAnyCheckpoint() async throws {
+        var configuration = TestNetwork.configuration()
+        configuration.firstCheckpoint = .seconds(3600)
+        try await TestNetwork.withNodes(20, configuration) { nodes in
+            #expect(try nodes[0].database.load().contacts.isEmpty)
+            for other in nodes.dropFirst() { _ = try await nodes[0].ping(try #require(await other.localAddress)) }
+            let known = await nodes[0].routingTable().count
+            #expect(known >= 16, "\(known) nodes in the table")
+            #expect(await eventually { ((try? nodes[0].database.load().contacts.count) ?? 0) >= 16 },
+                    "saved once 16 nodes came, without a checkpoint or a join's save")
+        }
+    }
+}

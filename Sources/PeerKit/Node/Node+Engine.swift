@@ -79,6 +79,7 @@ extension Node {
             do { try database.saveNodeID(adopted) } catch { logger.error("cannot save the new node id", metadata: ["error": "\(error)"]) }
         }
         if let deadline = output.earliestNewDeadline, let timer, deadline < timer.deadline { armTimer() }
+        saveTableIfChangedMuch()
     }
 
     /// Writes what waits for the database as one batch, unless a batch is being written: then
@@ -129,6 +130,22 @@ extension Node {
             unflushedWrites = true
         } else {
             channel.writeAndFlush(envelope, promise: nil)
+        }
+    }
+
+    /// Saves the routing table in the background once a quarter of it (at least 16 nodes) has
+    /// come or gone since the last save, so that a node killed between checkpoints keeps what
+    /// it learned. One save at a time; the next waits for the next change.
+    func saveTableIfChangedMuch() {
+        let changes = engine.table.changes
+        guard tableSaving == nil, changes - tableChangesSaved >= max(16, engine.table.count / 4) else { return }
+        tableChangesSaved = changes
+        let entries = engine.table.entries, database = database, logger = logger
+        tableSaving = Task {
+            do { try await database.saveContacts(entries) } catch {
+                logger.error("cannot save the routing table", metadata: ["error": "\(error)"])
+            }
+            tableSaving = nil
         }
     }
 }

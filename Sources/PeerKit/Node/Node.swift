@@ -44,6 +44,9 @@ public actor Node {
     /// Value changes waiting for the database, and the batch being written, if any.
     var pendingValueWrites = PendingValueWrites()
     var valueWriting: Task<Void, Never>?
+    /// The table's ``RoutingTable/changes`` at its last save, and the save running now, if any.
+    var tableChangesSaved = 0
+    var tableSaving: Task<Void, Never>?
     /// The watches of keys running now, by number (``watch(_:)``).
     var watches: [Int: WatchState] = [:]
     var nextWatch = 0
@@ -206,6 +209,7 @@ public actor Node {
     var now: Timestamp { configuration.clock.now }
 
     func saveState() async {
+        await tableSaving?.value
         do {
             try await database.saveContacts(engine.table.entries)
             await writeAllValueChanges()

@@ -26,6 +26,9 @@ struct RoutingTable: Sendable {
     /// as replacement candidates.
     let capacity: Int
     private(set) var buckets: [Bucket]
+    /// Nodes added and removed since the table was made: the node saves the table when this
+    /// has grown much since the last save.
+    private(set) var changes = 0
 
     init(ownID: NodeID, k: Int = 8, capacity: Int = .max, now: Timestamp) {
         self.ownID = ownID
@@ -77,6 +80,7 @@ struct RoutingTable: Sendable {
             }
             if buckets[index].entries.count < k {
                 buckets[index].entries.append(NodeEntry(contact: contact, seenAt: now, failures: 0))
+                changes += 1
                 buckets[index].lastChanged = now
                 return .added
             }
@@ -122,6 +126,7 @@ struct RoutingTable: Sendable {
         buckets[index].entries[position].failures += 1
         guard buckets[index].entries[position].failures >= maxFailures else { return false }
         buckets[index].entries.remove(at: position)
+        changes += 1
         buckets[index].promoteReplacement(freshSince: freshSince)
         mergeTailBuckets()
         return true
@@ -138,6 +143,7 @@ struct RoutingTable: Sendable {
         let index = bucketIndex(for: id)
         guard let position = buckets[index].index(of: id) else { return }
         buckets[index].entries.remove(at: position)
+        changes += 1
         mergeTailBuckets()
     }
 
@@ -147,7 +153,9 @@ struct RoutingTable: Sendable {
     mutating func removeAll(where matches: (Contact) -> Bool) -> [NodeEntry] {
         var removed: [NodeEntry] = []
         for index in buckets.indices {
-            removed += buckets[index].entries.filter { matches($0.contact) }
+            let dropped = buckets[index].entries.filter { matches($0.contact) }
+            removed += dropped
+            changes += dropped.count
             buckets[index].entries.removeAll { matches($0.contact) }
             buckets[index].replacements.removeAll { matches($0.contact) }
         }
