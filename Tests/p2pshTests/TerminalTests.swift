@@ -79,7 +79,7 @@ import TestSupport
             ["send": "\u{3}"],
             ["expect": "join: interrupted"], ["expect": "p2psh> "],
             ["run": pinger, "status": 0],
-            ["send": "peers\r"], ["expect": "FAILURES"], ["expect": "p2psh> "],
+            ["send": "peers\r"], ["expect": "FAILS"], ["expect": "p2psh> "],
             ["send": "exit\r"], ["exit": 0],
         ])
         #expect(transcript.contains("join: interrupted"))

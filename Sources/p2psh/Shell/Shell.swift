@@ -159,6 +159,10 @@ struct Shell {
             try await RunningCommand.$current.withValue(running) { try await verb.execute(in: session) }
         }
         defer { refreshCompletions() }
+        if case .interrupted = outcome, isInteractive {
+            // The terminal echoed ^C where the cursor was: what follows starts a line of its own.
+            TerminalOutput.write("\n", to: MainActor.assumeIsolated { LineEditor.terminal })
+        }
         switch outcome {
         case .finished(.success(let output)):
             report(command, output: output, started: started)

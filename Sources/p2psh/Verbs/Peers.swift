@@ -35,7 +35,7 @@ struct Peers: Verb {
             }
             let rows = nodes.map { [$0.id, $0.address, Formatting.duration(Double($0.lastSeenSecondsAgo)) + " ago",
                                     "\($0.failures)", "\($0.bucket)"] }
-            return Formatting.table(rows, header: ["ID", "ADDRESS", "LAST SEEN", "FAILURES", "BUCKET"], console: console)
+            return Formatting.table(rows, header: ["ID", "ADDRESS", "SEEN", "FAILS", "BUCKET"], console: console)
                 + [Formatting.count(nodes.count, "node")]
         }
     }
