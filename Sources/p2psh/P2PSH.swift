@@ -227,6 +227,7 @@ struct P2PSH: ParsableCommand {
                 source = StreamLineSource(descriptor: scriptDescriptor, name: script == "-" ? nil : script)
             }
             var shell = Shell(session: session, source: source, mode: mode)
+            defer { shell.refresher?.stop() }
             // --bootstrap runs as a `join` before the first command, and fails a script like one.
             return shell.run(after: bootstrapLine.map { [$0] } ?? [])
         }

@@ -144,6 +144,31 @@ import TestSupport
         #expect(!transcript.contains("unknown command"), "\(transcript)")
     }
 
+    @Test func thePromptNeverWaitsForANeighbourThatStalls() async throws {
+        // (The neighbour prints only its port.)
+        let state = TestPaths.temporaryDirectory() + "/open"
+        let neighbour = try ChildProcess("/usr/bin/python3", [TestPaths.fixture("stalling_neighbour.py"), state])
+        defer { neighbour.terminate() }
+        #expect(await eventually { neighbour.stdout.hasSuffix("\n") })
+        let port = neighbour.stdout
+        // Completion asks the neighbour what it shares after each command; the neighbour holds
+        // that request for 2 s. Right after the prompt comes back, the request is still open: the
+        // prompt did not wait for it.
+        let requestOpen = ["/usr/bin/python3", "-c", """
+            import time, sys
+            for _ in range(30):
+                if open("\(state)").read().strip() not in ("", "0"): sys.exit(0)
+                time.sleep(0.05)
+            sys.exit(1)
+            """]
+        _ = try await drive(["--ephemeral", "--host", "127.0.0.1", "--port", "0"], [
+            ["expect": "p2psh> "],
+            ["send": "join 127.0.0.1:\(port.trimmingCharacters(in: .whitespacesAndNewlines))\r"], ["expect": "joined"],
+            ["expect": "p2psh> "], ["run": requestOpen, "status": 0],
+            ["send": "exit\r"], ["exit": 0],
+        ])
+    }
+
     @Test func manyCandidatesAreListedOnlyAfterAskingAsBashDoes() async throws {
         let directory = TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -17,6 +17,15 @@ struct Shell {
     let session: ShellSession
     var source: any LineSource
     let mode: Mode
+    /// Keeps TAB completion's vocabulary fresh at the prompt; nil in scripts.
+    let refresher: CompletionRefresher?
+
+    init(session: ShellSession, source: any LineSource, mode: Mode) {
+        self.session = session
+        self.source = source
+        self.mode = mode
+        if case .interactive = mode { refresher = CompletionRefresher(session: session) } else { refresher = nil }
+    }
 
     /// Why the loop ended.
     enum Ending {
@@ -199,31 +208,10 @@ struct Shell {
         if let error { console.error((source.location.map { "\($0): " } ?? "") + error) }
     }
 
-    /// Learns the current peer addresses, keys and file names, for TAB completion.
+    /// Asks for the completion vocabulary to be learned anew, in the background.
     private func refreshCompletions() {
         guard isInteractive else { return }
-        let session = session
-        _ = InterruptibleRun.run {
-            let table = await session.node.routingTable()
-            let recent = await session.node.recentlySeen().map { "\($0)" }
-            let bans = await session.node.bans().map { "\($0.rule)" }
-            let held = Set(await session.node.heldValues().map { $0.key.hex }).sorted()
-            let seen = await session.peer.seenNames
-            let shared = await session.peer.sharedNames()
-            let listings = await session.peer.neighbourListings()
-            let neighbours = Set(listings.flatMap { $0.names ?? [] }).sorted()
-            session.completer.update { vocabulary in
-                vocabulary.peerAddresses = table.map { "\($0.address)" }
-                vocabulary.peerIDs = table.map(\.id.hex)
-                vocabulary.neighbourAddresses = listings.map { "\($0.nodeAddress)" }
-                vocabulary.bans = bans
-                vocabulary.recentAddresses = recent
-                vocabulary.heldKeys = held
-                vocabulary.fileNames = Array(Set(vocabulary.fileNames + seen))
-                vocabulary.localFileNames = shared
-                vocabulary.neighbourFileNames = neighbours
-            }
-        }
+        refresher?.request()
     }
 
     /// The parser's messages begin with a capital ("Missing expected argument"); every other
