@@ -73,8 +73,14 @@ struct Fetch: Verb {
 
 /// `fetch`'s result: PeerKit's report of the download.
 extension FetchReport: VerbOutput {
+    /// In pipes `fetched SHA256 SIZE PROVIDERS PATH`, or `already_there|copied|already_shared SHA256
+    /// SIZE PATH`: bytes as a number, the path last.
     func lines(for console: Console) -> [String] {
         let path = path.printable
+        guard console.decorated else {
+            guard alreadyPresent else { return ["fetched \(sha256) \(size) \(providers) \(path)"] }
+            return ["\(shared ? "already_shared" : copied ? "copied" : "already_there") \(sha256) \(size) \(path)"]
+        }
         if alreadyPresent {
             let how = shared ? "already shared" : copied ? "copied from the share directory" : "already there"
             return ["\(how): \(path)  \(Formatting.bytes(Int(size)))  sha256 \(sha256)"]

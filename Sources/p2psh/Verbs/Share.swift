@@ -35,8 +35,10 @@ struct Share: Verb {
         /// The same content was already shared under this name: nothing was copied.
         var alreadyShared: Bool
 
+        /// In pipes `sharing|already_shared SHA256 SIZE PATH`: bytes as a number, the path last.
         func lines(for console: Console) -> [String] {
-            ["\(alreadyShared ? "already shared" : "sharing") \(path.printable)  "
+            guard console.decorated else { return ["\(alreadyShared ? "already_shared" : "sharing") \(sha256) \(size) \(path.printable)"] }
+            return ["\(alreadyShared ? "already shared" : "sharing") \(path.printable)  "
                 + "\(Formatting.bytes(Int(size)))  sha256 \(sha256)"]
         }
     }
