@@ -24,6 +24,8 @@ struct Options: Sendable {
     var transferRounds = 2
     /// Skip the transfer benchmark, or run only it.
     var skipTransfer = false
+    var skipStartup = false
+    var onlyStartup = false
     var onlyTransfer = false
     /// Run only the soak, for this many seconds (`make soak`).
     var soakSeconds: Double?
@@ -37,7 +39,8 @@ struct Options: Sendable {
         usage: p2psh-bench [--sizes 100,500] [--ops 100] [--concurrency 32]
                            [--load-seconds 3] [--window 512] [--helpers 20] [--no-load]
                            [--churn-size 500 | --no-churn] [--item-nodes 30] [--item-ops 20 | --no-items]
-                           [--transfer-mib 1024] [--rounds 2] [--no-transfer | --only-transfer] [--timeout 1800]
+                           [--transfer-mib 1024] [--rounds 2] [--no-transfer | --only-transfer]
+                           [--no-startup | --only-startup] [--timeout 1800]
                p2psh-bench --soak 60
         """
 
@@ -91,6 +94,8 @@ struct Options: Sendable {
             case "--transfer-mib": options.transferMegabytes = positiveInt(argument)
             case "--rounds": options.transferRounds = positiveInt(argument)
             case "--no-transfer": options.skipTransfer = true
+            case "--no-startup": options.skipStartup = true
+            case "--only-startup": options.onlyStartup = true
             case "--only-transfer": options.onlyTransfer = true
             case "--timeout": options.timeout = positiveDouble(argument)
             case "--soak": options.soakSeconds = positiveDouble(argument)

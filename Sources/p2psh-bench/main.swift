@@ -12,6 +12,17 @@ if let soakSeconds = options.soakSeconds {
     exit(await Soak.run(seconds: soakSeconds) ? 0 : 1)
 }
 
+// Start-up first, while the machine is quiet.
+if !options.skipStartup {
+    if let startup = StartupBenchmark.run() {
+        for line in StartupBenchmark.lines(startup) { Output.line(line) }
+        Output.line("")
+    } else {
+        Output.line("start-up benchmark failed: p2psh could not be run beside p2psh-bench")
+    }
+    if options.onlyStartup { exit(0) }
+}
+
 // The transfer runs first, so that the process's peak RSS after it is the downloader's own.
 if !options.skipTransfer {
     do {

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The verbs of the shell, in the order `help` lists them.
 enum VerbRegistry {
     static let verbs: [any Verb.Type] = [
@@ -6,8 +8,10 @@ enum VerbRegistry {
         Files.self, Neighbours.self, Help.self, History.self, Log.self, Exit.self,
     ]
 
-    /// Each verb's arguments and options, as declared, by verb name.
-    static let specs: [String: VerbSpec] = Dictionary(uniqueKeysWithValues: verbs.map { ($0.verbName, VerbSpec($0)) })
+    /// The verbs' arguments and options, as declared, by verb name: each read the first time it
+    /// is needed, since reading one means dumping the parser's help for it (a script's `exit`
+    /// should not pay for all of them, and at start-up it did: a fifth of `echo exit | p2psh`).
+    private static let specs = Mutex<[String: VerbSpec]>([:])
 
     /// Every name a verb answers to, aliases included.
     static var names: [String] {
@@ -19,7 +23,10 @@ enum VerbRegistry {
     }
 
     static func spec(of verb: any Verb.Type) -> VerbSpec {
-        specs[verb.verbName] ?? VerbSpec(verb)
+        if let known = specs.withLock({ $0[verb.verbName] }) { return known }
+        let spec = VerbSpec(verb)
+        specs.withLock { $0[verb.verbName] = spec }
+        return spec
     }
 
     /// What to say to a word that is no verb here but is one in the shells and DHT tools
