@@ -100,4 +100,37 @@ import Testing
         let nodes = answer?["nodes"]?.bytesValue.flatMap { Contact.decodeCompactList($0, ipv6: false) } ?? []
         return nodes.contains(contact)
     }
+
+    /// Issue 21's churn miss: a live node that missed one answer has a failure, and no node hands
+    /// out a node with a failure. It used to wait for LIVENESS_AGE to be asked again; now the next
+    /// tick asks it, and its answer puts it back in answers.
+    @Test func aLiveNodeThatMissedOneAnswerIsAskedAtTheNextTickAndHandedOutAgain() {
+        let harness = Harness { $0.stabilizeInterval = .seconds(1) }
+        let start = harness.start
+        let node = Self.contact(7, prefix: 0x80)
+        _ = harness.engine.table.insert(node, now: start)
+        func handedOut(at now: Timestamp) -> Bool {
+            let nodes = harness.ask("find_node", ["target": .bytes(node.id.bytes)], at: now,
+                                    from: NodeAddress("10.9.9.9:6881")!).response?["nodes"]?.bytesValue ?? []
+            return nodes.count == 26
+        }
+        #expect(handedOut(at: start))
+        // A query it leaves unanswered past the first resend counts one failure.
+        _ = harness.engine.startQuery("find_node", ["target": .bytes(NodeID.zero.bytes)], to: node.address,
+                                      expecting: node.id, now: start)
+        _ = Self.advance(harness, to: start + .seconds(2))
+        #expect(harness.engine.table.entry(for: node.id)?.failures == 1)
+        #expect(!handedOut(at: start + .seconds(2)))
+        // The next tick pings it, long before LIVENESS_AGE (60 s) since it was seen.
+        _ = Self.advance(harness, to: start + .seconds(3))
+        let pending = harness.engine.transactions.entries.filter { $0.1.method == "ping" && $0.1.address == node.address }
+        #expect(pending.count == 1, "asked again at once")
+        // It answers: no failure, handed out again.
+        let key = pending.first?.0
+        let reply: Bencode = ["t": .bytes([UInt8((key ?? 0) >> 8), UInt8((key ?? 0) & 0xFF)]), "y": "r",
+                              "r": ["id": .bytes(node.id.bytes)]]
+        _ = reply.encoded().withUnsafeBytes { harness.engine.receive($0, from: node.address, now: start + .seconds(3)) }
+        #expect(harness.engine.table.entry(for: node.id)?.failures == 0)
+        #expect(handedOut(at: start + .seconds(3)))
+    }
 }

@@ -32,13 +32,15 @@ extension ProtocolEngine {
         }
     }
 
-    /// The stabilizer: pings the nodes not heard from for LIVENESS_AGE, least recently seen
-    /// first, at most `maxLivenessPings` at a time. A ping that times out counts a failure;
-    /// the third removes the node, and its bucket's replacement cache fills the place.
+    /// The stabilizer: pings the nodes whose last query failed, at once, and the nodes not heard
+    /// from for LIVENESS_AGE, least recently seen first, at most `maxLivenessPings` at a time. A
+    /// ping that times out counts a failure; the third removes the node, and its bucket's
+    /// replacement cache fills the place. A live node that missed one answer is back in answers
+    /// within a tick and a round trip; one that left is gone within seconds.
     mutating func stabilize(now: Timestamp) {
         nextStabilize = now + configuration.stabilizeInterval
-        let due = table.leastRecentlySeen(before: now - configuration.livenessAge, excluding: livenessPings,
-                                          limit: configuration.maxLivenessPings - livenessPings.count)
+        let due = table.dueForPing(before: now - configuration.livenessAge, excluding: livenessPings,
+                                   limit: configuration.maxLivenessPings - livenessPings.count)
         for entry in due {
             guard startQuery(Method.ping.rawValue, to: entry.address, expecting: entry.id, purpose: .liveness(entry.id),
                              now: now) != nil else { break }

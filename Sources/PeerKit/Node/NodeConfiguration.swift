@@ -47,8 +47,9 @@ public struct NodeConfiguration: Sendable {
     /// How often the stabilizer looks for nodes to ping.
     var stabilizeInterval: Duration = .seconds(1)
     /// A node not heard from for this long is pinged by the stabilizer. A silent ping counts a
-    /// failure at its first resend and three remove the node, so a node that left is gone from
-    /// the table within about 90 s.
+    /// failure at its first resend, a node with a failure is pinged again at the next tick, and
+    /// three remove it: a node that left is gone from the table within about 70 s, within seconds
+    /// of a query it left unanswered.
     var livenessAge: Duration = .seconds(60)
     /// The stabilizer's period: within this long of a node's last sign of life, it has answered
     /// again or failed a liveness ping (pinged at LIVENESS_AGE, on the next stabilizer tick, and

@@ -132,11 +132,15 @@ struct RoutingTable: Sendable {
         return true
     }
 
-    /// Up to `limit` nodes not heard from since `cutoff`, least recently seen first, leaving out `excluded`.
-    func leastRecentlySeen(before cutoff: Timestamp, excluding excluded: Set<NodeID>, limit: Int) -> [NodeEntry] {
+    /// Up to `limit` nodes to check, leaving out `excluded`: first those whose last query failed
+    /// (a live node that missed one answer is handed out by nobody until it answers again, so it
+    /// must not wait for LIVENESS_AGE to be asked), then those not heard from since `cutoff`,
+    /// least recently seen first.
+    func dueForPing(before cutoff: Timestamp, excluding excluded: Set<NodeID>, limit: Int) -> [NodeEntry] {
         guard limit > 0 else { return [] }
-        return entries.filter { $0.seenAt < cutoff && !excluded.contains($0.id) }
-            .sorted { $0.seenAt < $1.seenAt }.prefix(limit).map { $0 }
+        return entries.filter { ($0.failures > 0 || $0.seenAt < cutoff) && !excluded.contains($0.id) }
+            .sorted { ($0.failures > 0 ? 0 : 1, $0.seenAt) < ($1.failures > 0 ? 0 : 1, $1.seenAt) }
+            .prefix(limit).map { $0 }
     }
 
     mutating func remove(_ id: NodeID) {
