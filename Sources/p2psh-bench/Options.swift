@@ -55,14 +55,9 @@ struct Options: Sendable {
             guard let value = remaining.popFirst() else { fail("\(flag) needs a value") }
             return value
         }
-        func positiveInt(_ flag: String) -> Int {
+        func positive<Number: LosslessStringConvertible & Comparable & AdditiveArithmetic>(_ flag: String) -> Number {
             let text = value(for: flag)
-            guard let number = Int(text), number > 0 else { fail("\(flag): '\(text)' is not a positive integer") }
-            return number
-        }
-        func positiveDouble(_ flag: String) -> Double {
-            let text = value(for: flag)
-            guard let number = Double(text), number > 0 else { fail("\(flag): '\(text)' is not a positive number") }
+            guard let number = Number(text), number > .zero else { fail("\(flag): '\(text)' is not a positive number") }
             return number
         }
         while let argument = remaining.popFirst() {
@@ -75,30 +70,27 @@ struct Options: Sendable {
             switch argument {
             case "--sizes":
                 let text = value(for: argument)
-                let sizes = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-                guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 2 }) else {
-                    fail("--sizes: '\(text)' is not a comma-separated list of sizes >= 2")
-                }
-                options.sizes = sizes.compactMap { $0 }
-            case "--ops": options.operations = positiveInt(argument)
-            case "--concurrency": options.bootstrapConcurrency = positiveInt(argument)
-            case "--load-seconds": options.loadSeconds = positiveDouble(argument)
-            case "--window": options.loadWindow = min(positiveInt(argument), 16384)
-            case "--helpers": options.loadHelpers = positiveInt(argument)
+                guard let sizes = Self.sizes(text) else { fail("--sizes: '\(text)' is not a comma-separated list of sizes >= 2") }
+                options.sizes = sizes
+            case "--ops": options.operations = positive(argument)
+            case "--concurrency": options.bootstrapConcurrency = positive(argument)
+            case "--load-seconds": options.loadSeconds = positive(argument)
+            case "--window": options.loadWindow = min(positive(argument), 16384)
+            case "--helpers": options.loadHelpers = positive(argument)
             case "--no-load": options.skipLoad = true
-            case "--churn-size": options.churnSize = max(positiveInt(argument), 4)
+            case "--churn-size": options.churnSize = max(positive(argument), 4)
             case "--no-churn": options.churnSize = nil
-            case "--item-nodes": options.itemNodes = max(positiveInt(argument), 3)
-            case "--item-ops": options.itemOperations = positiveInt(argument)
+            case "--item-nodes": options.itemNodes = max(positive(argument), 3)
+            case "--item-ops": options.itemOperations = positive(argument)
             case "--no-items": options.itemOperations = 0
-            case "--transfer-mib": options.transferMegabytes = positiveInt(argument)
-            case "--rounds": options.transferRounds = positiveInt(argument)
+            case "--transfer-mib": options.transferMegabytes = positive(argument)
+            case "--rounds": options.transferRounds = positive(argument)
             case "--no-transfer": options.skipTransfer = true
             case "--no-startup": options.skipStartup = true
             case "--only-startup": options.onlyStartup = true
             case "--only-transfer": options.onlyTransfer = true
-            case "--timeout": options.timeout = positiveDouble(argument)
-            case "--soak": options.soakSeconds = positiveDouble(argument)
+            case "--timeout": options.timeout = positive(argument)
+            case "--soak": options.soakSeconds = positive(argument)
             case "-h", "--help":
                 print(usage)
                 exit(0)
@@ -107,5 +99,12 @@ struct Options: Sendable {
             }
         }
         return options
+    }
+
+    /// "100,500" as sizes of at least 2 nodes; nil when it is not that.
+    private static func sizes(_ text: String) -> [Int]? {
+        let sizes = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 2 }) else { return nil }
+        return sizes.compactMap { $0 }
     }
 }

@@ -67,7 +67,7 @@ enum Tokenizer {
                 while let skipped = next(), skipped != "\n", skipped != "\r\n" {}
                 endCommand(at: commentStart)
                 commandStart = index
-            case "'" where current.last?.isLetter == true && isUnmatched(at: index):
+            case "'" where current.last?.isLetter == true && isUnmatched(line[index...]):
                 // An apostrophe inside a word ("it's") that no later quote closes is a letter:
                 // a VALUE is the rest of the command, and people type English in it.
                 current.append(character)
@@ -103,11 +103,11 @@ enum Tokenizer {
         }
         endCommand(at: line.endIndex)
         return commands
+    }
 
-        /// Whether the single quote before `position` has no partner: an even number of them follows.
-        func isUnmatched(at position: String.Index) -> Bool {
-            line[position...].reduce(0) { $0 + ($1 == "'" ? 1 : 0) } % 2 == 0
-        }
+    /// Whether the single quote just before `rest` has no partner: an even number of them follows.
+    private static func isUnmatched(_ rest: Substring) -> Bool {
+        rest.reduce(0) { $0 + ($1 == "'" ? 1 : 0) } % 2 == 0
     }
 
     /// The characters that must be escaped with a backslash for a word to read back as itself.
