@@ -75,6 +75,29 @@ import TestSupport
         #expect(try await node.output(of: "peers").contains(seed.address), "it comes back by answering")
     }
 
+    @Test func aBannedHostGetsNoAnswerFromTheFileServerEitherAndTheBanOutlivesARestart() async throws {
+        let directory = TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        func httpAddress(_ node: ShellProcess) async throws -> String {
+            let stats = try await node.output(of: "stats")
+            return String(try #require(stats.split(separator: "\n").first { $0.hasPrefix("http_address ") }?.split(separator: " ").last))
+        }
+        func status(from source: String, _ http: String) async throws -> String {
+            try await ChildProcess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5",
+                                                         "--interface", source, "http://\(http)/files"]).stdout
+        }
+        let node = try await ShellProcess.start(["--data-dir", directory])
+        let http = try await httpAddress(node)
+        #expect(try await status(from: "127.0.0.2", http) == "200")
+        _ = try await node.output(of: "ban 127.0.0.2")
+        #expect(try await status(from: "127.0.0.2", http) == "000", "closed unanswered")
+        #expect(try await status(from: "127.0.0.3", http) == "200", "another host is served")
+        _ = try await node.exit()
+        let restarted = try await ShellProcess.start(["--data-dir", directory])
+        defer { restarted.child.terminate() }
+        #expect(try await status(from: "127.0.0.2", try await httpAddress(restarted)) == "000", "the ban came back from the database")
+    }
+
     @Test func maxPeersCapsTheRoutingTable() async throws {
         var others: [ShellProcess] = []
         defer { for other in others { other.child.terminate() } }

@@ -52,7 +52,7 @@ public actor FileSharingPeer {
         self.configuration = configuration
         self.index = index
         self.logger = logger
-        self.connections = ConnectionLimits(configuration.httpLimits)
+        self.connections = ConnectionLimits(configuration.httpLimits, isBanned: { [node] address in node.bans(address) })
         self.lastRescan = ContinuousClock.now
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.timeout = .init(connect: .seconds(5), read: .seconds(30))

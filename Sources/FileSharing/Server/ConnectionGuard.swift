@@ -70,6 +70,12 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func admit(_ context: ChannelHandlerContext) {
         guard admitted == nil else { return }
+        if let remote = context.channel.remoteAddress, limits.isBanned(remote) {
+            // As over UDP: a banned source gets no answer at all.
+            admitted = false
+            context.close(promise: nil)
+            return
+        }
         guard let id = limits.admit(context.channel) else {
             admitted = false
             refuse(context)

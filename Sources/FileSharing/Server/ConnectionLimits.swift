@@ -20,8 +20,12 @@ final class ConnectionLimits: Sendable {
     private let timedOutCount = Atomic<Int>(0)
     private let displacedCount = Atomic<Int>(0)
 
-    init(_ limits: HTTPLimits) {
+    /// Whether a client's address is banned (the node's bans): its connections are closed unanswered.
+    let isBanned: @Sendable (SocketAddress) -> Bool
+
+    init(_ limits: HTTPLimits, isBanned: @escaping @Sendable (SocketAddress) -> Bool = { _ in false }) {
         self.limits = limits
+        self.isBanned = isBanned
     }
 
     /// Connections open now.

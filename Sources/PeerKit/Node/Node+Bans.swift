@@ -1,3 +1,5 @@
+import NIOCore
+
 /// The operator's hand on the routing table: bans, and forgetting a node.
 extension Node {
     /// Bans `rule` for `duration` (nil: until ``unban(_:)``), here and across restarts: a banned
@@ -28,6 +30,15 @@ extension Node {
     /// The bans in force, sorted as typed.
     public func bans() -> [BanRecord] {
         engine.banRecords.map { BanRecord(rule: $0.rule, expiresAt: $0.until?.date) }
+    }
+
+    /// Whether a host or network ban covers the host of `address` (a TCP client of the file
+    /// server: a socket ban is of one UDP socket, and does not). Read from any thread, without a
+    /// hop onto the node: the file server asks it for every connection.
+    package nonisolated func bans(_ address: SocketAddress) -> Bool {
+        guard let client = NodeAddress(address) else { return false }
+        let host = NodeAddress(host: client.host, port: 0)
+        return banMirror.withLock { $0.covers(host) }
     }
 
     /// Drops the node at `address` from the routing table and from the nodes heard from lately.

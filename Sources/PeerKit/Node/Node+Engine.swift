@@ -72,7 +72,11 @@ extension Node {
             writeValueChanges()
         }
         if let work = output.maintenance { startMaintenance(work) }
-        if output.bansChanged { saveBans() }
+        if output.bansChanged {
+            let bans = engine.bans
+            banMirror.withLock { $0 = bans }
+            saveBans()
+        }
         if !output.heard.isEmpty, !watches.isEmpty { deliverHeard(output.heard) }
         if let adopted = output.adoptedID {
             identity.withLock { $0 = adopted }

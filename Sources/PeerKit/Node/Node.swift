@@ -50,6 +50,9 @@ public actor Node {
     /// The watches of keys running now, by number (``watch(_:)``).
     var watches: [Int: WatchState] = [:]
     var nextWatch = 0
+    /// A copy of the engine's bans for the file server's event loops (``bans(_:)``): written only
+    /// by the actor whenever the bans change, read from anywhere, hence its own lock.
+    nonisolated let banMirror = Mutex(BanList())
     /// The last write of the bans, and why it failed, if it did.
     var banSaving: Task<Void, Never>?
     var banSaveFailure: String?
@@ -98,6 +101,8 @@ public actor Node {
 
     private func attach(_ channel: any Channel, reloadedContacts: Int) {
         self.channel = channel
+        let bans = engine.bans
+        banMirror.withLock { $0 = bans }
         localAddress = channel.localAddress.flatMap(NodeAddress.init)
         engine.stats.localAddress = localAddress
         logger.info("listening", metadata: ["address": "\(localAddress.map(String.init(describing:)) ?? "?")"])

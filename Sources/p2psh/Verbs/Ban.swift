@@ -9,7 +9,8 @@ struct Ban: Verb {
         discussion: """
             A banned source gets no answer, is never queried, never handed out to other nodes \
             and never kept in the routing table; it leaves the table, and the neighbours, at \
-            once. ADDRESS bans a host, ADDRESS/PREFIX a network, HOST:PORT one socket (which \
+            once. The file server closes a banned host's connections unanswered too. ADDRESS \
+            bans a host, ADDRESS/PREFIX a network, HOST:PORT one socket (which \
             is what one node is on loopback, where every node shares an address). Without \
             --for the ban lasts until 'unban'. Bans are kept in the database, so they \
             outlive a restart; 'bans' lists them and 'stats' counts them. TAB completes the \
