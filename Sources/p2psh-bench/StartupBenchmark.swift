@@ -1,4 +1,5 @@
 import Foundation
+import PeerKit
 
 /// How long `echo exit | p2psh --ephemeral --port 0` takes and how much memory it peaks at,
 /// beside OpenDHT's `dhtnode` doing the same (start a node, read "x" from stdin, leave), when
@@ -70,13 +71,6 @@ enum StartupBenchmark {
         var usage = rusage()
         while wait4(pid, &status, 0, &usage) < 0, errno == EINTR {}
         let elapsed = ContinuousClock.now - started
-        return Measurement(milliseconds: elapsed.inMilliseconds, peakMiB: Double(usage.ru_maxrss) / 1024)
-    }
-}
-
-private extension Duration {
-    var inMilliseconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+        return Measurement(milliseconds: elapsed.inSeconds * 1000, peakMiB: Double(usage.ru_maxrss) / 1024)
     }
 }

@@ -19,10 +19,10 @@ struct BanList: Sendable {
         return sockets.contains(address) || hosts.contains(address.host) || networks.contains { $0.covers(address) }
     }
 
-    /// A rule that covers `address`, if any: the socket's, the host's, or a network's.
+    /// A rule that covers `address`, if any, to name in a message.
     func rule(covering address: NodeAddress) -> BanRule? {
         guard covers(address) else { return nil }
-        return rules.keys.filter { $0.covers(address) }.min { "\($0)".count > "\($1)".count }
+        return rules.keys.first { $0.covers(address) }
     }
 
     /// Adds or renews a rule; false when the list is full.

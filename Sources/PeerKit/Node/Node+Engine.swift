@@ -141,8 +141,10 @@ extension Node {
     /// come or gone since the last save, so that a node killed between checkpoints keeps what
     /// it learned. One save at a time; the next waits for the next change.
     func saveTableIfChangedMuch() {
+        // Every datagram comes through here: the size (a walk over the buckets) only past 16 changes.
         let changes = engine.table.changes
-        guard tableSaving == nil, changes - tableChangesSaved >= max(16, engine.table.count / 4) else { return }
+        guard tableSaving == nil, changes - tableChangesSaved >= 16, changes - tableChangesSaved >= engine.table.count / 4
+        else { return }
         tableChangesSaved = changes
         let entries = engine.table.entries, database = database, logger = logger
         tableSaving = Task {

@@ -189,6 +189,19 @@ extension Node {
         return StoreResult(storedOn: stored, queries: lookup.queried + queried)
     }
 
+    /// Asks the holders a find_value lookup found for their values under `key` (get_value).
+    func retrieveValues(at key: NodeID, after lookup: TraversalResult<FindValueReply>) async
+        -> (values: [[UInt8]], sources: Int, queried: Int) {
+        await ValueLookup.retrieve(from: lookup.closest, policy: configuration.retrieveValues,
+                                   storeRedundancy: configuration.storeRedundancy) { contact in
+            let arguments: BencodeDictionary = ["key": .bytes(key.bytes), "num": 0]
+            guard case .response(_, let reply) = await self.query(.getValue, arguments, to: contact.address,
+                                                                  expecting: contact.id)
+            else { return nil }
+            return try? reply.byteStrings("values")
+        }
+    }
+
     /// The values under a key: those this node holds, then those the closest nodes return.
     public func get(_ key: NodeID) async throws(NodeError) -> GetResult {
         var merged = ValueMerger(limit: .max)
@@ -200,14 +213,7 @@ extension Node {
             return GetResult(values: merged.values, sources: 1, queries: 0)
         }
         let lookup = await findValue(key)
-        let retrieved = await ValueLookup.retrieve(from: lookup.closest, policy: configuration.retrieveValues,
-                                                   storeRedundancy: configuration.storeRedundancy) { contact in
-            let arguments: BencodeDictionary = ["key": .bytes(key.bytes), "num": 0]
-            guard case .response(_, let reply) = await self.query(.getValue, arguments, to: contact.address,
-                                                                  expecting: contact.id)
-            else { return nil }
-            return try? reply.byteStrings("values")
-        }
+        let retrieved = await retrieveValues(at: key, after: lookup)
         guard !Task.isCancelled else { throw .cancelled }
         merged.add(retrieved.values)
         return GetResult(values: merged.values, sources: retrieved.sources + (localCount > 0 ? 1 : 0),

@@ -47,12 +47,13 @@ extension Node {
         }
     }
 
-    /// Asks the holders of `key` to listen and delivers what they hold; falls back to a `get`
-    /// when none takes the listen. Returns whether one did.
+    /// Asks the holders of `key` to listen and delivers what they hold; when none takes the
+    /// listen, asks them for their values (get_value) after the same lookup. Returns whether one did.
     private func listenRound(_ number: Int, key: NodeID) async -> Bool {
-        watches[number]?.deliver(engine.storedValues.values(at: key) + engine.publishedValues.values(at: key))
+        watches[number]?.deliver(engine.heldValues(at: key))
         guard engine.table.count > 0 else { return false }
-        let holders = await findValue(key).tokens(\.token)
+        let lookup = await findValue(key)
+        let holders = lookup.tokens(\.token)
         let answers = await withTaskGroup(of: (NodeAddress, [[UInt8]])?.self) { group in
             for (contact, token) in holders {
                 group.addTask {
@@ -70,7 +71,7 @@ extension Node {
         watches[number]!.previousHolders = watches[number]!.holders
         watches[number]!.holders = Set(answers.map(\.0))
         watches[number]!.deliver(answers.flatMap(\.1))
-        if answers.isEmpty, let values = try? await get(key).values { watches[number]?.deliver(values) }
+        if answers.isEmpty { watches[number]?.deliver(await retrieveValues(at: key, after: lookup).values) }
         return !answers.isEmpty
     }
 

@@ -208,9 +208,8 @@ struct Shell {
         if let error { console.error((source.location.map { "\($0): " } ?? "") + error) }
     }
 
-    /// Asks for the completion vocabulary to be learned anew, in the background.
+    /// Asks for the completion vocabulary to be learned anew, in the background (at the prompt only: scripts have no refresher).
     private func refreshCompletions() {
-        guard isInteractive else { return }
         refresher?.request()
     }
 
