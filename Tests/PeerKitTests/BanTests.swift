@@ -67,7 +67,7 @@ import Testing
     @Test func aBanForADurationEndsOnTheClockAndIsSavedEachTime() throws {
         let harness = Harness()
         let start = harness.start
-        let rule = try BanRule(socket: harness.peer)
+        let rule = BanRule(socket: harness.peer)
         _ = harness.engine.ban(rule, until: start + .seconds(90), now: start)
         _ = harness.engine.takeOutput()
         #expect(harness.engine.nextDeadline <= start + .seconds(90))

@@ -131,7 +131,7 @@ import TestSupport
             for index in 0..<8 {
                 let storer = nodes[index % 3]
                 let result = try await storer.store(Array("value \(index)".utf8), at: NodeID.sha1(of: Array("key \(index)".utf8)))
-                let others = Set(try await nodes.filter { $0 !== storer }.asyncCompactMap { await $0.localAddress?.port })
+                let others = Set(await nodes.filter { $0 !== storer }.asyncCompactMap { await $0.localAddress?.port })
                 #expect(Set(result.storedOn.map(\.address.port)) == others, "store \(index) reached \(result.storedOn)")
             }
             for node in nodes {

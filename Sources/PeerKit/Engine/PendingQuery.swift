@@ -20,6 +20,8 @@ enum QueryPurpose: Sendable {
     case liveness(NodeID)
     /// A watcher told of a new value (`notify`); nobody waits for the answer.
     case notification
+    /// A query of the engine's lookup of that number, to that node.
+    case lookup(Int, Contact)
 
     /// Why the query was sent, for the log.
     var name: String {
@@ -29,6 +31,7 @@ enum QueryPurpose: Sendable {
         case .evict: "evict"
         case .liveness: "liveness"
         case .notification: "notification"
+        case .lookup: "lookup"
         }
     }
 }

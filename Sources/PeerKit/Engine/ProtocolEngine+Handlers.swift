@@ -81,11 +81,18 @@ extension ProtocolEngine {
         return BencodeDictionary()
     }
 
+    /// `find_value` → `{nodes, token, num, values}`: the values come with the answer, as many as
+    /// fit beside the nodes in one datagram, so a get needs no second query to most holders;
+    /// `num` says how many there are in all.
     private func answerFindValue(_ query: InboundQuery, now: Timestamp) throws(KRPCError) -> BencodeDictionary {
         let key = try query.arguments.nodeID("key")
         var response = closeNodes(to: key, for: query, now: now)
+        let nodesSize = (response["nodes"]?.bytesValue?.count ?? 0) + (response["nodes6"]?.bytesValue?.count ?? 0)
         response["token"] = .bytes(tokens.token(for: query.sender))
-        response["num"] = .integer(Int64(heldValues(at: key).count))
+        let values = heldValues(at: key)
+        response["num"] = .integer(Int64(values.count))
+        let carried = fitting(values, besides: nodesSize + 40)
+        if !carried.isEmpty { response["values"] = .list(carried) }
         return response
     }
 
@@ -151,9 +158,10 @@ extension ProtocolEngine {
         guard tokens.isValid(token, for: query.sender) else { throw .protocolError("invalid token") }
     }
 
-    /// As many of `values` as fit in one response datagram (Khashmir's "shortened a long packet").
-    func fitting(_ values: [[UInt8]]) -> [Bencode] {
-        var budget = configuration.maxDatagramSize - 160
+    /// As many of `values` as fit in one response datagram beside `besides` bytes of other
+    /// fields (Khashmir's "shortened a long packet").
+    func fitting(_ values: [[UInt8]], besides: Int = 0) -> [Bencode] {
+        var budget = configuration.maxDatagramSize - 160 - besides
         var result: [Bencode] = []
         for value in values {
             let cost = value.count + String(value.count).utf8.count + 1

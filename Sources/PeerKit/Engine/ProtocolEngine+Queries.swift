@@ -39,6 +39,7 @@ extension ProtocolEngine {
                 output.datagrams.append((pending.address, counted(pending.datagram)))
             }
         }
+        advanceLookups(to: now)
         if now >= nextStabilize { stabilize(now: now) }
         if now >= nextCheckpoint { checkpoint(now: now) }
         if let end = bans.nextExpiry, now >= end { expireBans(now: now) }
@@ -59,8 +60,11 @@ extension ProtocolEngine {
         table.recordFailure(id, maxFailures: configuration.maxFailures, freshSince: now - configuration.livenessAge)
     }
 
-    /// Ends every query as cancelled, for a node that closes.
+    /// Ends every lookup and query as cancelled, for a node that closes.
     mutating func cancelAll(now: Timestamp) {
+        for number in lookups.keys.sorted() {
+            if let result = cancelLookup(number, now: now) { output.finishedLookups.append((number, result)) }
+        }
         for (key, _) in transactions.entries { finish(key, with: .cancelled, now: now) }
     }
 
@@ -100,6 +104,10 @@ extension ProtocolEngine {
         switch outcome {
         case .response:
             stats.methods[pending.method, default: .init()].succeeded += 1
+            switch pending.purpose {
+            case .caller, .lookup: output.answeredQueries.append((pending.method, now - pending.sentAt))
+            default: break
+            }
         case .timeout:
             logger.debug("query timed out", metadata: ["method": "\(pending.method)", "to": "\(pending.address)"])
             stats.methods[pending.method, default: .init()].failed += 1
@@ -125,6 +133,8 @@ extension ProtocolEngine {
             livenessPings.remove(id)
         case .notification:
             break
+        case .lookup(let number, let contact):
+            lookupQueryEnded(number, contact: contact, pending, outcome, now: now)
         case .evict(let oldest, let candidate):
             evicting.remove(oldest)
             if case .response = outcome { return }

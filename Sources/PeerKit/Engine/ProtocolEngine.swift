@@ -16,6 +16,10 @@ struct ProtocolEngine {
         var datagrams: [(address: NodeAddress, bytes: [UInt8])] = []
         /// Queries of ``QueryPurpose/caller`` that ended, by transaction id.
         var finished: [(key: UInt16, outcome: QueryOutcome)] = []
+        /// Lookups that ended, by the number ``startLookup(_:now:)`` gave them.
+        var finishedLookups: [(number: Int, result: LookupResult)] = []
+        /// Queries of the node's callers and lookups that were answered, and how long each took.
+        var answeredQueries: [(method: String, took: Duration)] = []
         /// Values to save to or delete from the database.
         var valueChanges: [ValueChange] = []
         /// The asynchronous half of a checkpoint, when one ran.
@@ -92,6 +96,12 @@ struct ProtocolEngine {
     var nextStabilize: Timestamp
     /// Nodes the stabilizer is pinging now.
     var livenessPings: Set<NodeID> = []
+    /// The lookups running, by number, and the number of the next one.
+    var lookups: [Int: ActiveLookup] = [:]
+    var nextLookup = 0
+    /// How long lookups wait on a node before looking past it, learned from the round trips
+    /// their answers took.
+    var lookupRoundTrips: RoundTripEstimator
     var output = Output()
 
     /// An engine resuming from `state`: its node id (or a new random one), contacts and values.
@@ -116,6 +126,7 @@ struct ProtocolEngine {
         self.stats = NodeStats(nodeID: id, startedAt: now.date, databasePath: databasePath)
         self.nextCheckpoint = now + configuration.firstCheckpoint
         self.nextStabilize = now + configuration.stabilizeInterval
+        self.lookupRoundTrips = RoundTripEstimator(bounds: configuration.lookupWaitBounds)
         self.random = random
         for ban in state.bans { _ = bans.insert(ban.rule, until: ban.until) }
         for entry in state.contacts where entry.id != id && !bans.covers(entry.address) {
@@ -144,9 +155,10 @@ struct ProtocolEngine {
         return output
     }
 
-    /// The next moment ``advance(to:)`` has work: a resend, a timeout, the stabilizer or the checkpoint.
+    /// The next moment ``advance(to:)`` has work: a resend, a timeout, a lookup's wait on a slow
+    /// node, the stabilizer or the checkpoint.
     var nextDeadline: Timestamp {
-        let upkeep = min(nextCheckpoint, nextStabilize, bans.nextExpiry ?? nextCheckpoint)
+        let upkeep = min(nextCheckpoint, nextStabilize, bans.nextExpiry ?? nextCheckpoint, nextLookupDeadline ?? nextCheckpoint)
         return transactions.values.reduce(upkeep) { min($0, $1.nextDeadline) }
     }
 

@@ -37,8 +37,7 @@ extension Node {
         guard let key = engine.startQuery(method, arguments, to: address, expecting: expectedID, now: now) else {
             return .error(.server("too many queries in flight"))
         }
-        let started = now
-        let outcome = await withTaskCancellationHandler {
+        return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 waiting[key] = continuation
                 process(engine.takeOutput())
@@ -46,8 +45,6 @@ extension Node {
         } onCancel: {
             eventLoop.execute { self.assumeIsolated { $0.abandon(key) } }
         }
-        if case .response = outcome { metrics.recordQuery(method, took: now - started) }
-        return outcome
     }
 
     func query(_ method: Method, _ arguments: BencodeDictionary = BencodeDictionary(), to address: NodeAddress,
@@ -67,6 +64,8 @@ extension Node {
     func process(_ output: ProtocolEngine.Output) {
         for (address, bytes) in output.datagrams { write(bytes, to: address.socketAddress) }
         for (key, outcome) in output.finished { waiting.removeValue(forKey: key)?.resume(returning: outcome) }
+        for (number, result) in output.finishedLookups { lookupWaiting.removeValue(forKey: number)?.resume(returning: result) }
+        for (method, took) in output.answeredQueries { metrics.recordQuery(method, took: took) }
         if !output.valueChanges.isEmpty {
             pendingValueWrites.add(output.valueChanges)
             writeValueChanges()

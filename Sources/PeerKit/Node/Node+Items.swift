@@ -45,7 +45,7 @@ extension Node {
             return ItemResult(item: ItemLookup.newest(local), sources: 1, queries: 0)
         }
         let lookup = await findItem(target, publicKey: publicKey, salt: salt, untilFound: publicKey == nil)
-        guard !Task.isCancelled else { throw .cancelled }
+        guard !lookup.cancelled, !Task.isCancelled else { throw .cancelled }
         var responders = lookup.closest
         if let stopper = lookup.stoppedBy, !responders.contains(where: { $0.contact.id == stopper.contact.id }) {
             responders.append(stopper)
@@ -62,12 +62,11 @@ extension Node {
     }
 
     /// Sends `put` to the closest nodes that gave a token (all K of them, as BEP 44 asks) and
-    /// remembers the item, to put it again before it expires.
-    func put(_ item: Item, cas: Int64? = nil, lookedUp: TraversalResult<ItemReply>?) async throws(NodeError) -> PutResult {
+    /// remembers the item, to put it again before it expires. `lookedUp`: the lookup that
+    /// found them, when the caller ran one already; else the put looks them up first.
+    func put(_ item: Item, cas: Int64? = nil, lookedUp: LookupResult?) async throws(NodeError) -> PutResult {
         try checkItemSize(item.value)
         guard engine.table.count > 0 else { throw .noPeers }
-        let lookup: TraversalResult<ItemReply>
-        if let lookedUp { lookup = lookedUp } else { lookup = await findItem(item.target) }
         guard let value = try? engine.decoder.decode(item.value) else {
             throw .storeFailed("the value is not bencoded")
         }
@@ -79,42 +78,31 @@ extension Node {
             if !signature.salt.isEmpty { arguments["salt"] = .bytes(signature.salt) }
             if let cas { arguments["cas"] = .integer(cas) }
         }
-        let candidates = lookup.tokens(\.token)
-        let fixed = arguments
-        let (stored, queried) = await ValueLookup.store(to: candidates, redundancy: configuration.k) { contact, token in
-            var arguments = fixed
-            arguments["token"] = .bytes(token)
-            if case .response = await self.query(.putItem, arguments, to: contact.address, expecting: contact.id) {
-                return true
-            }
-            return false
+        let round = RoundRequest(method: .putItem, arguments: arguments, redundancy: configuration.k)
+        let result: LookupResult, holders: Int, queries: Int
+        if let lookedUp {
+            result = await send(round, to: lookedUp.tokenHolders, target: item.target)
+            (holders, queries) = (lookedUp.tokenHolders.count, lookedUp.queried + result.roundQueried)
+        } else {
+            result = await findItem(item.target, then: round)
+            (holders, queries) = (result.tokenHolders.count, result.queries)
         }
-        guard !Task.isCancelled else { throw .cancelled }
-        guard !stored.isEmpty else {
-            throw .storeFailed("no node accepted the item (\(lookup.queried + queried) queries): "
-                + (candidates.isEmpty ? "none of the closest nodes speaks BEP 44" : "every node that was asked refused it"))
+        guard !result.cancelled, !Task.isCancelled else { throw .cancelled }
+        guard !result.answers.isEmpty else {
+            throw .storeFailed("no node accepted the item (\(queries) queries): "
+                + (holders == 0 ? "none of the closest nodes speaks BEP 44" : "every node that was asked refused it"))
         }
         engine.recordPublished(item, now: now)
-        return PutResult(target: item.target, sequence: item.signature?.sequence, storedOn: stored,
-                         queries: lookup.queried + queried)
+        return PutResult(target: item.target, sequence: item.signature?.sequence, storedOn: result.answers.map(\.contact),
+                         queries: queries)
     }
 
     /// Iterative BEP 44 `get`: the K closest nodes, with their tokens and the items they hold,
-    /// each checked against the target (and the key and salt, for a mutable one).
-    /// With `untilFound`, the lookup ends at the first immutable item that hashes to the target,
-    /// as libtorrent's does (nothing can be newer than an immutable item).
-    func findItem(_ target: NodeID, publicKey: [UInt8]? = nil, salt: [UInt8] = [],
-                  untilFound: Bool = false) async -> TraversalResult<ItemReply> {
-        await traverse(target, eligible: { (reply: ItemReply) in reply.token != nil },
-                       stop: { (reply: ItemReply) in untilFound && reply.item.map { !$0.isMutable } == true }) { node, contact -> TraversalAnswer<ItemReply> in
-            guard let answer = await node.routedQuery(.getItem, ["target": .bytes(target.bytes)], toward: target,
-                                                      to: contact)
-            else { return .failed }
-            let item = answer.arguments.flatMap(ItemLookup.item(in:)).flatMap {
-                ItemLookup.verified($0, target: target, publicKey: publicKey, salt: salt)
-            }
-            return .answered(closer: answer.closer,
-                             reply: ItemReply(token: answer.arguments.flatMap { try? $0.bytes("token") }, item: item))
-        }
+    /// each checked against the target (and the key and salt, for a mutable one), then `round`.
+    /// With `untilFound`, the lookup ends at the first immutable item that hashes to the target.
+    func findItem(_ target: NodeID, publicKey: [UInt8]? = nil, salt: [UInt8] = [], untilFound: Bool = false,
+                  then round: RoundRequest? = nil) async -> LookupResult {
+        await lookUp(LookupRequest(kind: .getItem(publicKey: publicKey, salt: salt, untilFound: untilFound),
+                                   target: target, then: round))
     }
 }

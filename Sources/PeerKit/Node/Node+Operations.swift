@@ -77,82 +77,6 @@ extension Node {
     /// Farther ranges of distance a join looks up at least, however small the table.
     static let farRangesLookedUpOnJoin = 3
 
-    /// Iterative find_node: the K closest nodes to `target` that answered.
-    public func lookup(_ target: NodeID) async -> [Contact] {
-        await findNodes(near: target).closest.map(\.contact)
-    }
-
-    func findNodes(near target: NodeID) async -> TraversalResult<Bool> {
-        await traverse(target) { node, contact in
-            let outcome = await node.query(.findNode, ["target": .bytes(target.bytes)], to: contact.address,
-                                           expecting: contact.id)
-            guard case .response(_, let arguments) = outcome, let closer = try? arguments.contacts() else { return .failed }
-            return .answered(closer: await node.allowed(closer), reply: true)
-        }
-    }
-
-    /// Iterative find_value: the K closest nodes that speak it, with their tokens and value counts.
-    /// Nodes that do not (mainline nodes) route the lookup through find_node.
-    func findValue(_ key: NodeID) async -> TraversalResult<FindValueReply> {
-        await traverse(key, eligible: { (reply: FindValueReply) in reply.token != nil }) { node, contact -> TraversalAnswer<FindValueReply> in
-            guard let answer = await node.routedQuery(.findValue, ["key": .bytes(key.bytes)], toward: key, to: contact)
-            else { return .failed }
-            let count = answer.arguments.flatMap { try? $0.optionalInteger("num", in: 0...Int64(Int32.max)) }
-            let reply = FindValueReply(token: answer.arguments.flatMap { try? $0.bytes("token") }, valueCount: Int(count ?? 0))
-            return .answered(closer: answer.closer, reply: reply)
-        }
-    }
-
-    /// Asks `contact` a lookup's `method`. A node known not to speak it, or that refuses it as
-    /// unknown now, is asked find_node toward `target` instead, so the lookup still goes through
-    /// it: `arguments` is nil then. Nil when the node failed.
-    func routedQuery(_ method: Method, _ arguments: BencodeDictionary, toward target: NodeID, to contact: Contact)
-        async -> (closer: [Contact], arguments: Arguments?)? {
-        if engine.methodSupport.speaks(method.rawValue, at: contact.address, now: now) {
-            switch await query(method, arguments, to: contact.address, expecting: contact.id) {
-            case .response(_, let answer):
-                guard let closer = try? answer.contacts() else { return nil }
-                return (allowed(closer), answer)
-            case .error(let error) where MethodSupport.meansUnknown(error, to: method.rawValue):
-                break
-            default:
-                return nil
-            }
-        }
-        guard case .response(_, let answer) = await query(.findNode, ["target": .bytes(target.bytes)],
-                                                          to: contact.address, expecting: contact.id),
-              let closer = try? answer.contacts() else { return nil }
-        return (allowed(closer), nil)
-    }
-
-    func traverse<Reply: Sendable>(
-        _ target: NodeID, eligible: @escaping @Sendable (Reply) -> Bool = { _ in true },
-        stop: @escaping @Sendable (Reply) -> Bool = { _ in false },
-        query: @escaping @Sendable (Node, Contact) async -> TraversalAnswer<Reply>
-    ) async -> TraversalResult<Reply> {
-        engine.table.markLookedUp(target, now: now)
-        let logger = engine.logger
-        var traversal = Traversal(target: target, k: configuration.k, concurrency: configuration.concurrentRequests,
-                                  roundTrips: lookupRoundTrips, clock: configuration.clock)
-        traversal.lookedPast = { contact, waited in
-            logger.debug("lookup looked past", metadata: ["node": "\(contact.address)", "waited ms": "\(Int(waited.inSeconds * 1000))"])
-        }
-        let seeds = engine.lookupSeeds(near: target, now: now)
-        let started = now
-        let result = await traversal.run(seeds: seeds, excluding: id, eligible: eligible, stop: stop) { contact in
-            await query(self, contact)
-        }
-        metrics.recordLookup(took: now - started)
-        for roundTrip in result.roundTrips { lookupRoundTrips.record(roundTrip) }
-        return result
-    }
-
-    /// The contacts a lookup may query: allowed addresses, never this node's own (handed out
-    /// under an old id of ours, it would be queried and counted as another node).
-    func allowed(_ contacts: [Contact]) -> [Contact] {
-        contacts.filter { engine.isPeerAddress($0.address) }
-    }
-
     /// Stores a value under a key on the STORE_REDUNDANCY closest nodes, and keeps republishing it.
     /// A node that knows no peers yet (the first node of a network) keeps the value here, where
     /// `get` finds it, and publishes it when it joins.
@@ -177,32 +101,15 @@ extension Node {
     /// Stores a value on the closest nodes once, without keeping it for republishing
     /// (file sharing's name records, which it announces again itself).
     package func publish(_ value: [UInt8], at key: NodeID) async -> StoreResult {
-        let lookup = await findValue(key)
-        let (stored, queried) = await ValueLookup.store(to: lookup.tokens(\.token), redundancy: configuration.storeRedundancy) {
-            contact, token in
-            let arguments: BencodeDictionary = ["key": .bytes(key.bytes), "value": .bytes(value), "token": .bytes(token)]
-            if case .response = await self.query(.storeValue, arguments, to: contact.address, expecting: contact.id) {
-                return true
-            }
-            return false
-        }
-        return StoreResult(storedOn: stored, queries: lookup.queried + queried)
+        let store = RoundRequest(method: .storeValue, arguments: ["key": .bytes(key.bytes), "value": .bytes(value)],
+                                 redundancy: configuration.storeRedundancy)
+        let lookup = await findValue(key, then: store)
+        return StoreResult(storedOn: lookup.answers.map(\.contact), queries: lookup.queries)
     }
 
-    /// Asks the holders a find_value lookup found for their values under `key` (get_value).
-    func retrieveValues(at key: NodeID, after lookup: TraversalResult<FindValueReply>) async
-        -> (values: [[UInt8]], sources: Int, queried: Int) {
-        await ValueLookup.retrieve(from: lookup.closest, policy: configuration.retrieveValues,
-                                   storeRedundancy: configuration.storeRedundancy) { contact in
-            let arguments: BencodeDictionary = ["key": .bytes(key.bytes), "num": 0]
-            guard case .response(_, let reply) = await self.query(.getValue, arguments, to: contact.address,
-                                                                  expecting: contact.id)
-            else { return nil }
-            return try? reply.byteStrings("values")
-        }
-    }
-
-    /// The values under a key: those this node holds, then those the closest nodes return.
+    /// The values under a key: those this node holds, then those the closest nodes return. The
+    /// closest nodes send their values in their `find_value` answers; only a holder with more
+    /// than one answer carries is asked again (`get_value`).
     public func get(_ key: NodeID) async throws(NodeError) -> GetResult {
         var merged = ValueMerger(limit: .max)
         merged.add(engine.storedValues.values(at: key))
@@ -212,11 +119,18 @@ extension Node {
             if localCount == 0 { throw .noPeers }
             return GetResult(values: merged.values, sources: 1, queries: 0)
         }
-        let lookup = await findValue(key)
-        let retrieved = await retrieveValues(at: key, after: lookup)
-        guard !Task.isCancelled else { throw .cancelled }
-        merged.add(retrieved.values)
-        return GetResult(values: merged.values, sources: retrieved.sources + (localCount > 0 ? 1 : 0),
-                         queries: lookup.queried + retrieved.queried)
+        let retrieve = RoundRequest(method: .getValue, arguments: ["key": .bytes(key.bytes), "num": 0],
+                                    targets: .holdersOfMoreValues)
+        let lookup = await findValue(key, then: retrieve)
+        guard !lookup.cancelled, !Task.isCancelled else { throw .cancelled }
+        var network = ValueMerger(limit: configuration.retrieveValues.limit)
+        network.add(lookup.values)
+        for answer in lookup.answers { network.add((try? answer.arguments.byteStrings("values")) ?? []) }
+        merged.add(network.values)
+        let inline = ValueLookup.holders(in: lookup.closest, policy: configuration.retrieveValues,
+                                         storeRedundancy: configuration.storeRedundancy)
+            .filter { !$0.reply.values.isEmpty }.map(\.contact.id)
+        let sources = Set(inline).union(lookup.answers.map(\.contact.id)).count
+        return GetResult(values: merged.values, sources: sources + (localCount > 0 ? 1 : 0), queries: lookup.queries)
     }
 }

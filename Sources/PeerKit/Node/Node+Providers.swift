@@ -9,10 +9,7 @@ extension Node {
     public func providers(of infoHash: InfoHash) async -> [NodeAddress] {
         var found = engine.announcedPeers.values(at: infoHash).compactMap { NodeAddress(compact: $0) }
         guard engine.table.count > 0 else { return found }
-        let (batches, collector) = AsyncStream.makeStream(of: [NodeAddress].self)
-        _ = await getPeers(infoHash) { peers in collector.yield(peers) }
-        collector.finish()
-        for await batch in batches { found += batch }
+        found += await lookUp(LookupRequest(kind: .getPeers, target: infoHash)).peers.compactMap { NodeAddress(compact: $0) }
         var seen = Set<NodeAddress>()
         return found.filter { seen.insert($0).inserted }
     }
@@ -41,28 +38,12 @@ extension Node {
     }
 
     private func sendAnnouncements(_ infoHash: InfoHash, port: UInt16?) async -> StoreResult {
-        let lookup = await getPeers(infoHash) { _ in }
-        let targets = lookup.tokens(\.self)
-        var fixed: BencodeDictionary = ["info_hash": .bytes(infoHash.bytes),
-                                        "port": .integer(Int64(port ?? localAddress?.port ?? 1))]
-        if port == nil { fixed["implied_port"] = 1 }
-        let announcement = fixed
-        let stored = await withTaskGroup(of: Contact?.self) { group in
-            for (contact, token) in targets {
-                group.addTask {
-                    var arguments = announcement
-                    arguments["token"] = .bytes(token)
-                    if case .response = await self.query(.announcePeer, arguments, to: contact.address, expecting: contact.id) {
-                        return contact
-                    }
-                    return nil
-                }
-            }
-            var acknowledged: [Contact] = []
-            for await contact in group { if let contact { acknowledged.append(contact) } }
-            return acknowledged
-        }
-        return StoreResult(storedOn: stored, queries: lookup.queried + targets.count)
+        var arguments: BencodeDictionary = ["info_hash": .bytes(infoHash.bytes),
+                                            "port": .integer(Int64(port ?? localAddress?.port ?? 1))]
+        if port == nil { arguments["implied_port"] = 1 }
+        let lookup = await lookUp(LookupRequest(kind: .getPeers, target: infoHash,
+                                                then: RoundRequest(method: .announcePeer, arguments: arguments)))
+        return StoreResult(storedOn: lookup.answers.map(\.contact), queries: lookup.queries)
     }
 
     /// BEP 51: asks the node at `address` for a sample of the info hashes announced to it.
@@ -91,20 +72,4 @@ extension Node {
             throw .cancelled
         }
     }
-
-    /// The `get_peers` traversal. Each responder's reply is its write token; the peers it
-    /// lists are handed to `found` as they arrive, from every responder, not only the closest.
-    private func getPeers(_ infoHash: InfoHash,
-                          found: @escaping @Sendable ([NodeAddress]) -> Void) async -> TraversalResult<[UInt8]?> {
-        await traverse(infoHash) { node, contact in
-            let outcome = await node.query(.getPeers, ["info_hash": .bytes(infoHash.bytes)], to: contact.address,
-                                           expecting: contact.id)
-            guard case .response(_, let arguments) = outcome, let closer = try? arguments.contacts() else { return .failed }
-            let peers = ((try? arguments.byteStrings("values")) ?? []).compactMap { NodeAddress(compact: $0) }
-            if !peers.isEmpty { found(await node.allowed(peers)) }
-            return .answered(closer: await node.allowed(closer), reply: try? arguments.bytes("token"))
-        }
-    }
-
-    func allowed(_ addresses: [NodeAddress]) -> [NodeAddress] { addresses.filter(engine.isAllowed) }
 }

@@ -47,32 +47,18 @@ extension Node {
         }
     }
 
-    /// Asks the holders of `key` to listen and delivers what they hold; when none takes the
-    /// listen, asks them for their values (get_value) after the same lookup. Returns whether one did.
+    /// Asks the holders of `key` to listen, and delivers what they hold: the values their
+    /// `find_value` answers carried and those of their `listen` answers. Returns whether one listens.
     private func listenRound(_ number: Int, key: NodeID) async -> Bool {
         watches[number]?.deliver(engine.heldValues(at: key))
         guard engine.table.count > 0 else { return false }
-        let lookup = await findValue(key)
-        let holders = lookup.tokens(\.token)
-        let answers = await withTaskGroup(of: (NodeAddress, [[UInt8]])?.self) { group in
-            for (contact, token) in holders {
-                group.addTask {
-                    guard case .response(_, let reply) = await self.query(
-                        .listen, ["key": .bytes(key.bytes), "token": .bytes(token)], to: contact.address, expecting: contact.id)
-                    else { return nil }
-                    return (contact.address, (try? reply.byteStrings("values")) ?? [])
-                }
-            }
-            var answers: [(NodeAddress, [[UInt8]])] = []
-            for await answer in group { if let answer { answers.append(answer) } }
-            return answers
-        }
-        guard watches[number] != nil else { return false }
+        let lookup = await findValue(key, then: RoundRequest(method: .listen, arguments: ["key": .bytes(key.bytes)]))
+        guard watches[number] != nil, !lookup.cancelled else { return false }
         watches[number]!.previousHolders = watches[number]!.holders
-        watches[number]!.holders = Set(answers.map(\.0))
-        watches[number]!.deliver(answers.flatMap(\.1))
-        if answers.isEmpty { watches[number]?.deliver(await retrieveValues(at: key, after: lookup).values) }
-        return !answers.isEmpty
+        watches[number]!.holders = Set(lookup.answers.map(\.contact.address))
+        watches[number]!.deliver(lookup.values)
+        for answer in lookup.answers { watches[number]!.deliver((try? answer.arguments.byteStrings("values")) ?? []) }
+        return !lookup.answers.isEmpty
     }
 
     /// Watches running now.

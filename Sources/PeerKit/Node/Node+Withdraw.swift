@@ -15,26 +15,13 @@ extension Node {
         engine.withdraw(own, at: key)
         process(engine.takeOutput())
         guard engine.table.count > 0 else { return UnstoreResult(values: own, droppedBy: [], asked: 0, queries: 0) }
-        let lookup = await findValue(key)
-        let holders = lookup.tokens(\.token)
-        let arguments: BencodeDictionary = ["key": .bytes(key.bytes), "values": .list(own.map { .bytes($0) })]
-        let dropped = await withTaskGroup(of: Contact?.self) { group in
-            for (contact, token) in holders {
-                var withToken = arguments
-                withToken["token"] = .bytes(token)
-                group.addTask {
-                    guard case .response(_, let reply) = await self.query(.deleteValue, withToken, to: contact.address,
-                                                                          expecting: contact.id),
-                          let removed = try? reply.optionalInteger("removed", in: 0...Int64(Int32.max)), removed > 0
-                    else { return nil }
-                    return contact
-                }
-            }
-            var dropped: [Contact] = []
-            for await contact in group { if let contact { dropped.append(contact) } }
-            return dropped
-        }
-        guard !Task.isCancelled else { throw .cancelled }
-        return UnstoreResult(values: own, droppedBy: dropped, asked: holders.count, queries: lookup.queried + holders.count)
+        let withdrawal = RoundRequest(method: .deleteValue,
+                                      arguments: ["key": .bytes(key.bytes), "values": .list(own.map { .bytes($0) })])
+        let lookup = await findValue(key, then: withdrawal)
+        guard !lookup.cancelled, !Task.isCancelled else { throw .cancelled }
+        let dropped = lookup.answers.filter { answer in
+            ((try? answer.arguments.optionalInteger("removed", in: 0...Int64(Int32.max))) ?? 0) > 0
+        }.map(\.contact)
+        return UnstoreResult(values: own, droppedBy: dropped, asked: lookup.roundQueried, queries: lookup.queries)
     }
 }

@@ -56,9 +56,8 @@ public actor Node {
     /// The last write of the bans, and why it failed, if it did.
     var banSaving: Task<Void, Never>?
     var banSaveFailure: String?
-    /// How long lookups wait on a node before looking past it, learned from the round trips
-    /// lookups saw: from a query's start to its answer reaching the lookup, scheduling included.
-    var lookupRoundTrips: RoundTripEstimator
+    /// The callers waiting for their lookups, by the engine's number for each.
+    var lookupWaiting: [Int: CheckedContinuation<LookupResult, Never>] = [:]
     var inReadBurst = false
     var unflushedWrites = false
     var closed = false
@@ -72,7 +71,6 @@ public actor Node {
         identity = Mutex(engine.id)
         logger[metadataKey: "node"] = "\(engine.id.hex.prefix(8))"
         self.logger = logger
-        self.lookupRoundTrips = RoundTripEstimator(bounds: configuration.lookupWaitBounds)
         self.configuration = configuration
         self.eventLoop = eventLoop
         self.database = database
