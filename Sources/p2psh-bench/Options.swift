@@ -32,6 +32,13 @@ struct Options: Sendable {
     /// p2psh nodes of the BEP 44 row (three libtorrent nodes join them), and items each way; 0 skips it.
     var itemNodes = 30
     var itemOperations = 20
+    /// Nodes of the simulated network (real engines on virtual time), or nil to skip it; values
+    /// stored there (each read by 5 nodes); nodes of its upkeep hour.
+    var simulatedNodes: Int? = 100_000
+    var simulatedValues = 200
+    var upkeepNodes = 2000
+    /// Run only the simulation.
+    var onlySimulation = false
     /// Whole-process budget in seconds: the watchdog exits after it, so the bench always ends.
     var timeout = 1800.0
 
@@ -41,6 +48,8 @@ struct Options: Sendable {
                            [--churn-size 500 | --no-churn] [--item-nodes 30] [--item-ops 20 | --no-items]
                            [--transfer-mib 1024] [--rounds 2] [--no-transfer | --only-transfer]
                            [--no-startup | --only-startup] [--timeout 1800]
+                           [--simulate 100000 | --no-simulate | --only-simulate] [--simulated-values 200]
+                           [--upkeep-nodes 2000] [--quick]
                p2psh-bench --soak 60
         """
 
@@ -90,6 +99,14 @@ struct Options: Sendable {
             case "--only-startup": options.onlyStartup = true
             case "--only-transfer": options.onlyTransfer = true
             case "--timeout": options.timeout = positive(argument)
+            case "--simulate": options.simulatedNodes = min(max(positive(argument), 10), 1 << 17)
+            case "--no-simulate": options.simulatedNodes = nil
+            case "--only-simulate": options.onlySimulation = true
+            case "--simulated-values": options.simulatedValues = positive(argument)
+            case "--upkeep-nodes": options.upkeepNodes = min(max(positive(argument), 10), 1 << 17)
+            case "--quick":
+                (options.onlySimulation, options.simulatedNodes, options.simulatedValues) = (true, 2000, 40)
+                options.upkeepNodes = 200
             case "--soak": options.soakSeconds = positive(argument)
             case "-h", "--help":
                 print(usage)

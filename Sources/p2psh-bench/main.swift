@@ -12,6 +12,11 @@ if let soakSeconds = options.soakSeconds {
     exit(await Soak.run(seconds: soakSeconds) ? 0 : 1)
 }
 
+if options.onlySimulation {
+    runSimulation(options)
+    exit(0)
+}
+
 // Start-up first, while the machine is quiet.
 if !options.skipStartup {
     if let startup = StartupBenchmark.run() {
@@ -69,4 +74,13 @@ if !options.skipLoad {
     Output.line("")
     Output.line(Table.findNodeLine(await FindNodeLoad.run(options: options)))
 }
+runSimulation(options)
 exit(0)
+
+func runSimulation(_ options: Options) {
+    guard let nodes = options.simulatedNodes else { return }
+    let runs = SimulationTable.run(nodes: nodes, values: options.simulatedValues,
+                                   upkeepNodes: min(options.upkeepNodes, nodes))
+    Output.line("")
+    for line in SimulationTable.lines(runs, upkeepNodes: min(options.upkeepNodes, nodes)) { Output.line(line) }
+}

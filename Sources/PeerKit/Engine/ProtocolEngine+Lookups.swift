@@ -74,7 +74,7 @@ extension ProtocolEngine {
 
     /// Looks past the lookups' slow nodes whose wait has run out by `now`.
     mutating func advanceLookups(to now: Timestamp) {
-        for (number, lookup) in lookups where lookup.round == nil {
+        for (number, lookup) in lookups.sorted(by: { $0.key < $1.key }) where lookup.round == nil {
             guard var traversal = lookup.traversal, let deadline = traversal.nextDeadline, deadline <= now else { continue }
             for contact in traversal.expire(now: now) {
                 logger.debug("lookup looked past", metadata: ["node": "\(contact.address)",

@@ -29,8 +29,9 @@ extension ProtocolEngine {
     }
 
     /// Resends and times out the queries due by `now`, and runs the checkpoint when it is due.
+    /// Queries go in transaction order, so that a seeded simulation runs the same every time.
     mutating func advance(to now: Timestamp) {
-        for (key, pending) in transactions.entries where pending.nextDeadline <= now {
+        for (key, pending) in transactions.entries.sorted(by: { $0.key < $1.key }) where pending.nextDeadline <= now {
             if now >= pending.timesOutAt {
                 finish(key, with: .timeout, now: now)
             } else {

@@ -3,9 +3,21 @@ package enum Simulation {
     /// Stores ``SimulationParameters/values`` values, each from a random live node, and reads each
     /// from ``SimulationParameters/readsPerValue`` other live nodes once it is stored: whole
     /// stores and gets through the real engines, a share of whose table entries never answer.
-    package static func run(_ parameters: SimulationParameters) -> SimulationReport {
+    /// `built` runs once the network is made, before any lookup (the bench reads memory there).
+    package static func run(_ parameters: SimulationParameters, built: () -> Void = {}) -> SimulationReport {
         let network = NetworkSimulator(parameters)
+        built()
         return runStoresAndGets(on: network, parameters: parameters)
+    }
+
+    /// Bytes the live nodes send per node and hour for upkeep alone (the stabilizer's pings,
+    /// checkpoints' bucket refreshes, the answers to them), over `duration` of a network where
+    /// nobody looks anything up.
+    package static func upkeepBytesPerNodeHour(_ parameters: SimulationParameters, over duration: Duration = .seconds(3600))
+        -> Double {
+        let network = NetworkSimulator(parameters)
+        network.run(until: network.now + duration)
+        return Double(network.bytesSent) / Double(network.liveNodes.count) / (duration / .seconds(3600))
     }
 
     /// The stores and gets of ``run(_:)`` on a network already made (and perhaps changed).
@@ -60,7 +72,7 @@ package enum Simulation {
         return LookupRequest(kind: .findValue(.fromClosest(10_000)), target: key, then: retrieve)
     }
 
-    private static func record(_ result: LookupResult, value: [UInt8], held: [[UInt8]], in report: inout SimulationReport) {
+    static func record(_ result: LookupResult, value: [UInt8], held: [[UInt8]], in report: inout SimulationReport) {
         report.gets += 1
         report.getQueries += result.queries
         report.getTimes.append(result.duration)
