@@ -60,3 +60,21 @@ struct LookupRequest: Sendable {
     /// What to send to the nodes the traversal found, if anything.
     var then: RoundRequest?
 }
+
+extension LookupRequest {
+    /// A store: find_value toward `key`, then store_value on the STORE_REDUNDANCY closest nodes
+    /// that gave a token, moving on to the next when one refuses.
+    static func store(_ value: [UInt8], at key: NodeID, _ configuration: NodeConfiguration) -> LookupRequest {
+        let store = RoundRequest(method: .storeValue, arguments: ["key": .bytes(key.bytes), "value": .bytes(value)],
+                                 redundancy: configuration.storeRedundancy)
+        return LookupRequest(kind: .findValue(configuration.retrieveValues), target: key, then: store)
+    }
+
+    /// A get: find_value toward `key`, whose answers carry the values, then get_value of the
+    /// holders that hold more than their answer carried.
+    static func get(_ key: NodeID, _ configuration: NodeConfiguration) -> LookupRequest {
+        let retrieve = RoundRequest(method: .getValue, arguments: ["key": .bytes(key.bytes), "num": 0],
+                                    targets: .holdersOfMoreValues)
+        return LookupRequest(kind: .findValue(configuration.retrieveValues), target: key, then: retrieve)
+    }
+}

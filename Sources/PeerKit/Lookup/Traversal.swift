@@ -64,22 +64,21 @@ struct Traversal: Sendable {
     /// lately would be among them. If nobody has answered yet, slow nodes are all there is: wait
     /// for them. A window short of K (nodes passed over, a small network) holds the end open for
     /// any node looked past: it would be among the K closest.
-    private var closestHaveAnswered: Bool {
-        let window = shortlist.window(k)
-        return window.allSatisfy { shortlist.isAnswered($0.id) }
+    private func closestHaveAnswered(_ window: [Contact]) -> Bool {
+        window.allSatisfy { shortlist.isAnswered($0.id) }
             && (!window.isEmpty || shortlist.stalledCount == 0)
             && !timers.holdOpen(closerThan: window.count < k ? nil : window.last, to: target)
     }
 
     /// Whether the lookup has ended: stopped by an answer, the closest have answered, or no
     /// query is running and none is left to send.
-    var isFinished: Bool { stoppedBy != nil || outstanding == 0 || closestHaveAnswered }
+    var isFinished: Bool { stoppedBy != nil || outstanding == 0 || closestHaveAnswered(shortlist.window(k)) }
 
     /// The nodes to query now, marked in flight; none once the lookup is done.
     mutating func nextQueries(now: Timestamp) -> [Contact] {
-        guard stoppedBy == nil, !closestHaveAnswered else { return [] }
         let window = shortlist.window(k)
-        var relevantInFlight = inFlightAmongClosest
+        guard stoppedBy == nil, !closestHaveAnswered(window) else { return [] }
+        var relevantInFlight = inFlight(among: window)
         var sends: [Contact] = []
         for contact in window where relevantInFlight < concurrency && shortlist.isCandidate(contact.id) {
             shortlist.markInFlight(contact.id)
@@ -93,7 +92,9 @@ struct Traversal: Sendable {
     }
 
     /// Queries in flight to nodes among the K closest not looked past: at most `concurrency`.
-    var inFlightAmongClosest: Int { shortlist.window(k).filter { shortlist.isInFlight($0.id) }.count }
+    var inFlightAmongClosest: Int { inFlight(among: shortlist.window(k)) }
+
+    private func inFlight(among window: [Contact]) -> Int { window.filter { shortlist.isInFlight($0.id) }.count }
 
     /// Whether a query to the node is running (in flight or looked past): its answer is awaited.
     func isAwaiting(_ id: NodeID) -> Bool { shortlist.isAsked(id) }

@@ -101,9 +101,7 @@ extension Node {
     /// Stores a value on the closest nodes once, without keeping it for republishing
     /// (file sharing's name records, which it announces again itself).
     package func publish(_ value: [UInt8], at key: NodeID) async -> StoreResult {
-        let store = RoundRequest(method: .storeValue, arguments: ["key": .bytes(key.bytes), "value": .bytes(value)],
-                                 redundancy: configuration.storeRedundancy)
-        let lookup = await findValue(key, then: store)
+        let lookup = await lookUp(.store(value, at: key, configuration))
         return StoreResult(storedOn: lookup.answers.map(\.contact), queries: lookup.queries)
     }
 
@@ -119,9 +117,7 @@ extension Node {
             if localCount == 0 { throw .noPeers }
             return GetResult(values: merged.values, sources: 1, queries: 0)
         }
-        let retrieve = RoundRequest(method: .getValue, arguments: ["key": .bytes(key.bytes), "num": 0],
-                                    targets: .holdersOfMoreValues)
-        let lookup = await findValue(key, then: retrieve)
+        let lookup = await lookUp(.get(key, configuration))
         guard !lookup.cancelled, !Task.isCancelled else { throw .cancelled }
         var network = ValueMerger(limit: configuration.retrieveValues.limit)
         network.add(lookup.values)

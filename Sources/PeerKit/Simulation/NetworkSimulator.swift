@@ -158,9 +158,7 @@ final class NetworkSimulator {
     private func maintain(_ node: Int, _ work: MaintenanceWork) {
         for target in work.refreshTargets { lookUp(from: node, LookupRequest(kind: .findNode, target: target)) { _ in } }
         for record in work.republish {
-            let store = RoundRequest(method: .storeValue, arguments: ["key": .bytes(record.key.bytes), "value": .bytes(record.value)],
-                                     redundancy: engines[node].configuration.storeRedundancy)
-            lookUp(from: node, LookupRequest(kind: .findValue(.all), target: record.key, then: store)) { [unowned self] result in
+            lookUp(from: node, .store(record.value, at: record.key, engines[node].configuration)) { [unowned self] result in
                 if !result.answers.isEmpty { engines[node].recordPublished(record.value, at: record.key, now: now) }
             }
         }

@@ -43,7 +43,8 @@ extension Simulation {
         for number in 0..<count {
             let key = NodeID.random(using: &random), value = Array("value \(number)".utf8)
             running += 1
-            network.lookUp(from: live.randomElement(using: &random)!, storeRequest(key, value)) { result in
+            let writer = live.randomElement(using: &random)!
+            network.lookUp(from: writer, .store(value, at: key, network.engines[writer].configuration)) { result in
                 running -= 1
                 if !result.answers.isEmpty { stored.append((key, value)) }
             }
@@ -64,7 +65,7 @@ extension Simulation {
         for (key, value) in stored where live.contains(where: { network.engines[$0].storedValues.contains(value, at: key) }) {
             let reader = live.randomElement(using: &random)!
             running += 1
-            network.lookUp(from: reader, getRequest(key)) { result in
+            network.lookUp(from: reader, .get(key, network.engines[reader].configuration)) { result in
                 running -= 1
                 let before = report.getsFound
                 record(result, value: value, held: network.engines[reader].heldValues(at: key), in: &report)

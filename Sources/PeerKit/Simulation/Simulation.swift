@@ -35,14 +35,14 @@ package enum Simulation {
             let delays = readers.map { _ in Duration.milliseconds(Int.random(in: 500...5000, using: &random)) }
             running += 1
             network.at(start + .milliseconds(50 * number)) {
-                network.lookUp(from: writer, storeRequest(key, value)) { stored in
+                network.lookUp(from: writer, .store(value, at: key, network.engines[writer].configuration)) { stored in
                     running -= 1
                     report.stores += 1
                     if !stored.answers.isEmpty { report.storesAcknowledged += 1 }
                     for (reader, delay) in zip(readers, delays) {
                         running += 1
                         network.at(network.now + delay) {
-                            network.lookUp(from: reader, getRequest(key)) { got in
+                            network.lookUp(from: reader, .get(key, network.engines[reader].configuration)) { got in
                                 running -= 1
                                 record(got, value: value, held: network.engines[reader].heldValues(at: key), in: &report)
                             }
@@ -58,18 +58,6 @@ package enum Simulation {
         report.events = network.eventsRun
         report.datagrams = network.datagramsSent
         return report
-    }
-
-    static func storeRequest(_ key: NodeID, _ value: [UInt8]) -> LookupRequest {
-        let store = RoundRequest(method: .storeValue, arguments: ["key": .bytes(key.bytes), "value": .bytes(value)],
-                                 redundancy: 6)
-        return LookupRequest(kind: .findValue(.fromClosest(10_000)), target: key, then: store)
-    }
-
-    static func getRequest(_ key: NodeID) -> LookupRequest {
-        let retrieve = RoundRequest(method: .getValue, arguments: ["key": .bytes(key.bytes), "num": 0],
-                                    targets: .holdersOfMoreValues)
-        return LookupRequest(kind: .findValue(.fromClosest(10_000)), target: key, then: retrieve)
     }
 
     static func record(_ result: LookupResult, value: [UInt8], held: [[UInt8]], in report: inout SimulationReport) {
